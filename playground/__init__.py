@@ -1,0 +1,1 @@
+"""Generative Playground: a visual playground for deep generative models (backend package)."""

@@ -1,0 +1,207 @@
+"""Datasets: toy sets, scikit-learn digits, MNIST / Fashion-MNIST / CIFAR-10 through torchvision, the
+tiny Shakespeare text, and user-supplied points (typed or CSV).
+
+Online, torchvision downloads as usual into the cache folder. Offline, `PLAYGROUND_DATA_DIR` names a
+folder laid out as `mnist/raw/*.gz`, `fashion-mnist/raw/*.gz`, `cifar10/cifar10.npz`,
+`tinyshakespeare/input.txt`; it is only read, never written (files are copied into the cache).
+"""
+import os
+import shutil
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+
+from playground.toydata import TOY_1D, TOY_2D, toy_sample
+
+DATA_DIR_ENV = "PLAYGROUND_DATA_DIR"
+SHAKESPEARE_URL = "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt"
+MAX_POINTS = 1_000_000
+
+
+class DatasetUnavailable(RuntimeError):
+    """A dataset is neither in the offline folder nor downloadable; the message says what to set."""
+
+
+class PointsError(ValueError):
+    """User-supplied points (typed or CSV) cannot be used; the message says why and where."""
+
+
+def data_dir() -> Path | None:
+    value = os.environ.get(DATA_DIR_ENV, "").strip()
+    return Path(value).expanduser().resolve() if value else None
+
+
+def cache_dir() -> Path:
+    """Writable folder for downloads and extracted copies (`PLAYGROUND_CACHE_DIR`)."""
+    root = os.environ.get("PLAYGROUND_CACHE_DIR") or Path.home() / ".cache" / "generative-playground"
+    path = Path(root).expanduser()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _offline_file(*parts) -> Path | None:
+    root = data_dir()
+    if root is None:
+        return None
+    path = root.joinpath(*parts)
+    return path if path.exists() else None
+
+
+def _missing(name: str, layout: str, error: Exception) -> DatasetUnavailable:
+    where = f"{DATA_DIR_ENV}={data_dir()}" if data_dir() else f"{DATA_DIR_ENV} is not set"
+    return DatasetUnavailable(
+        f"{name} is not available: it is not in the offline data folder ({where}; expected {layout}) "
+        f"and the download failed ({type(error).__name__}: {error}). Set {DATA_DIR_ENV} to a folder "
+        f"holding {layout}, or connect to the internet.")
+
+
+def mnist(split: str = "train", fashion: bool = False):
+    """MNIST or Fashion-MNIST as (images uint8 (N, 28, 28), labels int64 (N,)) tensors."""
+    from torchvision import datasets
+
+    cls, folder, sub = (datasets.FashionMNIST, "fashion-mnist", "FashionMNIST") if fashion else (datasets.MNIST, "mnist", "MNIST")
+    raw = _offline_file(folder, "raw")
+    target = cache_dir() / sub / "raw"
+    if raw is not None:  # copy the .gz files; torchvision then only checks md5 and extracts
+        target.mkdir(parents=True, exist_ok=True)
+        for gz in raw.glob("*.gz"):
+            if not (target / gz.name).exists():
+                shutil.copyfile(gz, target / gz.name)
+    try:
+        ds = cls(str(cache_dir()), train=(split == "train"), download=True)
+    except Exception as error:  # torchvision raises RuntimeError / URLError when offline
+        raise _missing(sub, f"{folder}/raw/*-idx?-ubyte.gz", error) from error
+    return ds.data, ds.targets
+
+
+def cifar10(split: str = "train"):
+    """CIFAR-10 as (images uint8 (N, 32, 32, 3), labels int64 (N,)) numpy arrays.
+
+    The offline folder may hold a partial copy (`cifar10/cifar10.npz`); online, torchvision's full set.
+    """
+    npz = _offline_file("cifar10", "cifar10.npz")
+    if npz is not None:
+        with np.load(npz, allow_pickle=False) as d:
+            key = "train" if split == "train" else "test"
+            return d[f"x_{key}"], d[f"y_{key}"].astype(np.int64)
+    from torchvision import datasets
+
+    try:
+        ds = datasets.CIFAR10(str(cache_dir()), train=(split == "train"), download=True)
+    except Exception as error:
+        raise _missing("CIFAR-10", "cifar10/cifar10.npz", error) from error
+    return ds.data, np.asarray(ds.targets, dtype=np.int64)
+
+
+def text_corpus() -> str:
+    """The tiny Shakespeare corpus (1.1 M characters)."""
+    path = _offline_file("tinyshakespeare", "input.txt")
+    if path is None:
+        path = cache_dir() / "tinyshakespeare.txt"
+        if not path.exists():
+            try:
+                with urllib.request.urlopen(SHAKESPEARE_URL, timeout=10) as response:
+                    path.write_bytes(response.read())
+            except Exception as error:
+                raise _missing("tiny Shakespeare", "tinyshakespeare/input.txt", error) from error
+    return path.read_text(encoding="utf-8")
+
+
+def digits():
+    """scikit-learn's 8x8 digits: (images float (N, 8, 8) in [0, 16], labels (N,))."""
+    from sklearn.datasets import load_digits
+
+    d = load_digits()
+    return d.images, d.target
+
+
+def get_dataset(name: str, split: str = "train", n: int = 10_000, seed: int = 0):
+    """One entry point: 'toy1d:NAME', 'toy2d:NAME', 'digits', 'mnist', 'fashion-mnist', 'cifar10', 'tinyshakespeare'."""
+    family, _, sub = name.partition(":")
+    if family in ("toy1d", "toy2d"):
+        # Seeds differ by split, so train and test are independent draws.
+        return toy_sample(sub, n, seed + (0 if split == "train" else 1_000_003), dim=1 if family == "toy1d" else 2)
+    loaders = {"digits": digits, "mnist": lambda: mnist(split), "fashion-mnist": lambda: mnist(split, fashion=True),
+               "cifar10": lambda: cifar10(split), "tinyshakespeare": text_corpus}
+    if name not in loaders:
+        toys = [f"toy1d:{k}" for k in TOY_1D] + [f"toy2d:{k}" for k in TOY_2D]
+        raise KeyError(f"Unknown dataset '{name}'. Choose one of {', '.join(list(loaders) + toys)}.")
+    return loaders[name]()
+
+
+def parse_points(text: str, dim: int, max_rows: int = MAX_POINTS) -> np.ndarray:
+    """Points from typed or pasted text: 1-D numbers separated by commas/spaces/lines; 2-D 'x, y' per line."""
+    if text is None or not text.strip():
+        raise PointsError("No numbers given: type or paste some values first.")
+    if dim == 1:
+        tokens = text.replace(",", " ").replace(";", " ").split()
+        rows = [[token] for token in tokens]
+    else:
+        rows = [line.replace(",", " ").replace(";", " ").split() for line in text.strip().splitlines() if line.strip()]
+    return _to_points(rows, dim, max_rows, "value" if dim == 1 else "line")
+
+
+def read_points_csv(path, dim: int, max_rows: int = MAX_POINTS) -> np.ndarray:
+    """Points from a CSV (or whitespace-separated) file; a header row is skipped; the first `dim` columns are used."""
+    import pandas as pd
+
+    path = Path(path)
+    with path.open("rb") as f:
+        head = f.read(4096).decode("utf-8", errors="replace")
+    if not head.strip():
+        raise PointsError("The CSV file is empty.")
+    if "\x00" in head:
+        raise PointsError("This does not look like a CSV text file (it contains binary data).")
+    first = next((line for line in head.splitlines() if line.strip()), "")
+    sep = next((s for s in (",", ";", "\t") if s in first), r"\s+")
+    tokens = [t for t in first.replace(",", " ").replace(";", " ").split()]
+    header = 1 if tokens and not _is_number(tokens[0]) else 0
+    try:
+        frame = pd.read_csv(path, sep=sep, header=None, skiprows=header, nrows=max_rows + 1, dtype=np.float64,
+                            skip_blank_lines=True, engine="c")
+    except ValueError:  # a non-numeric cell: read again as text to say where
+        frame = pd.read_csv(path, sep=sep, header=None, skiprows=header, nrows=max_rows + 1, dtype=str, engine="c")
+        return _to_points(frame.values.tolist(), dim, max_rows, "row")
+    except Exception as error:
+        raise PointsError(f"Could not read the CSV: {error}") from error
+    if frame.shape[1] < dim:
+        raise PointsError(f"The CSV has {frame.shape[1]} column(s); 2-D data needs two numeric columns (x, y).")
+    if len(frame) == 0:
+        raise PointsError("No data rows found.")
+    if len(frame) > max_rows:
+        raise PointsError(f"Too many rows: more than {max_rows:,} (the cap). Use fewer points.")
+    x = frame.values[:, :dim].astype(np.float64)
+    finite = np.isfinite(x).all(1)
+    if not finite.all():
+        bad = int(np.argmin(finite)) + 1
+        raise PointsError(f"Row {bad} is NaN, infinite or missing a value; remove it and try again.")
+    return x[:, 0] if dim == 1 else x
+
+
+def _is_number(token) -> bool:
+    try:
+        float(token)
+        return True
+    except (TypeError, ValueError):
+        return False
+
+
+def _to_points(rows, dim: int, max_rows: int, unit: str) -> np.ndarray:
+    if not rows:
+        raise PointsError("No data rows found.")
+    if len(rows) > max_rows:
+        raise PointsError(f"Too many {unit}s: more than {max_rows:,} (the cap). Use fewer points.")
+    if any(len(r) < dim for r in rows):
+        bad = next(i for i, r in enumerate(rows) if len(r) < dim) + 1
+        raise PointsError(f"{unit.capitalize()} {bad} has fewer than {dim} columns; 2-D data needs 'x, y' on each line.")
+    try:
+        x = np.array([[float(v) for v in r[:dim]] for r in rows], dtype=np.float64)
+    except (TypeError, ValueError):
+        bad = next(i for i, r in enumerate(rows) if not all(_is_number(v) for v in r[:dim])) + 1
+        raise PointsError(f"{unit.capitalize()} {bad} is not numeric: {' '.join(map(str, rows[bad - 1][:dim]))!r}.") from None
+    finite = np.isfinite(x).all(1)
+    if not finite.all():
+        bad = int(np.argmin(finite)) + 1
+        raise PointsError(f"{unit.capitalize()} {bad} is NaN or infinite; remove it and try again.")
+    return x[:, 0] if dim == 1 else x

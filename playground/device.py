@@ -1,0 +1,72 @@
+"""The one place that decides the torch device, dtype and CPU thread policy.
+
+`PLAYGROUND_DEVICE` overrides the choice (cpu, cuda, cuda:1, mps). On the CPU each concurrent
+request gets `cores // workers` threads, so parallel requests never oversubscribe the cores
+(oversubscribed OpenMP makes torch about 20x slower, see NOTES.md).
+"""
+import functools
+import os
+
+import torch
+
+_configured = {"threads": None, "workers": None}
+
+
+def cpu_cores() -> int:
+    """Cores this process may use (affinity-aware)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)
+
+
+@functools.lru_cache(maxsize=1)
+def get_device() -> torch.device:
+    """cuda if present, else mps, else cpu; `PLAYGROUND_DEVICE` wins when set."""
+    wanted = os.environ.get("PLAYGROUND_DEVICE", "").strip().lower()
+    if wanted:
+        device = torch.device(wanted)
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise RuntimeError(f"PLAYGROUND_DEVICE={wanted} but CUDA is not available on this machine.")
+        if device.type == "mps" and not torch.backends.mps.is_available():
+            raise RuntimeError(f"PLAYGROUND_DEVICE={wanted} but Apple MPS is not available on this machine.")
+        return device
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def default_workers() -> int:
+    """How many requests run at once: `PLAYGROUND_WORKERS`, else one per core (at most 4)."""
+    env = os.environ.get("PLAYGROUND_WORKERS", "").strip()
+    if env:
+        return max(1, int(env))
+    return min(4, cpu_cores())
+
+
+def configure_threads(workers: int | None = None) -> int:
+    """Set torch's intra-op threads for `workers` concurrent requests; returns threads per request.
+
+    Called once at start-up (app, training, tests), before any parallel work.
+    """
+    workers = workers or default_workers()
+    threads = max(1, cpu_cores() // workers)
+    torch.set_num_threads(threads)
+    _configured.update(threads=threads, workers=workers)
+    return threads
+
+
+def describe() -> str:
+    """One line for the header: the device and, on the CPU, the thread policy."""
+    device = get_device()
+    if device.type == "cuda":
+        index = device.index if device.index is not None else torch.cuda.current_device()
+        return f"CUDA · {torch.cuda.get_device_name(index)}"
+    if device.type == "mps":
+        return "Apple MPS"
+    threads = _configured["threads"] or torch.get_num_threads()
+    workers = _configured["workers"] or 1
+    plural = "s" if threads != 1 else ""
+    return f"CPU · {threads} thread{plural} per request × {workers} parallel request(s) on {cpu_cores()} cores"

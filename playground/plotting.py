@@ -1,0 +1,108 @@
+"""Figures: arrays in, plotly figures out. No model code here."""
+import numpy as np
+import plotly.graph_objects as go
+
+COLOURS = {"estimate": "#1f77b4", "true": "#d62728", "kernel": "rgba(255,127,14,0.55)", "rug": "rgba(40,40,40,0.6)",
+           "train": "#7f7f7f", "test": "#1f77b4", "gauss": "#2ca02c"}
+MAX_SHOWN_POINTS = 2_000  # points drawn on a plot (rug or scatter); the estimate always uses all
+
+
+def _layout(fig: go.Figure, title: str, height: int = 420, **kw) -> go.Figure:
+    fig.update_layout(title=dict(text=title, x=0.01, font=dict(size=15)), height=height, margin=dict(l=50, r=20, t=50, b=45),
+                      template="plotly_white", legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1),
+                      **kw)
+    return fig
+
+
+def message_figure(text: str, title: str) -> go.Figure:
+    """An empty figure that says why there is nothing to draw."""
+    fig = go.Figure()
+    fig.add_annotation(text=text, showarrow=False, font=dict(size=14))
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return _layout(fig, title, height=200)
+
+
+def shown_points(x: np.ndarray, limit: int = MAX_SHOWN_POINTS, seed: int = 0) -> np.ndarray:
+    """At most `limit` points for display, a seeded random subsample when there are more."""
+    if len(x) <= limit:
+        return x
+    return x[np.random.default_rng(seed).choice(len(x), limit, replace=False)]
+
+
+def density_1d_figure(axis, density, data, title, true=None, components=None) -> go.Figure:
+    """The estimate over the grid, each point's scaled kernel (small data), the true density and a rug."""
+    fig = go.Figure()
+    if components is not None:
+        for i, comp in enumerate(components):
+            fig.add_trace(go.Scatter(x=axis, y=comp, mode="lines", line=dict(color=COLOURS["kernel"], width=1),
+                                     name="each point's kernel / N", legendgroup="k", showlegend=i == 0, hoverinfo="skip"))
+    if true is not None:
+        fig.add_trace(go.Scatter(x=axis, y=true, mode="lines", name="true density",
+                                 line=dict(color=COLOURS["true"], dash="dash", width=2)))
+    fig.add_trace(go.Scatter(x=axis, y=density, mode="lines", name="KDE", fill="tozeroy",
+                             line=dict(color=COLOURS["estimate"], width=2.5), fillcolor="rgba(31,119,180,0.12)"))
+    rug = shown_points(np.asarray(data))
+    peak = float(max(np.max(density), np.max(true) if true is not None else 0.0, 1e-12))
+    fig.add_trace(go.Scatter(x=rug, y=np.full(len(rug), -0.03 * peak), mode="markers", name="data (rug)",
+                             marker=dict(symbol="line-ns-open", size=10, color=COLOURS["rug"]), hoverinfo="x"))
+    fig.update_xaxes(title_text="x")
+    fig.update_yaxes(title_text="density", rangemode="tozero")
+    return _layout(fig, title, uirevision="density-1d")
+
+
+def density_2d_figure(axes, density, data, title, view="heatmap", true=None) -> go.Figure:
+    """Density as a heatmap or filled contours over (x, y), the data on top, the true density as lines."""
+    gx, gy = axes
+    z = np.asarray(density, dtype=np.float32).T  # plotly wants (y, x)
+    fig = go.Figure()
+    if view == "contours":
+        fig.add_trace(go.Contour(x=gx, y=gy, z=z, colorscale="Blues", ncontours=14, name="KDE",
+                                 colorbar=dict(title="density", thickness=12)))
+    else:
+        fig.add_trace(go.Heatmap(x=gx, y=gy, z=z, colorscale="Viridis", name="KDE",
+                                 colorbar=dict(title="density", thickness=12)))
+    if true is not None:
+        fig.add_trace(go.Contour(x=gx, y=gy, z=np.asarray(true, dtype=np.float32).T, showscale=False, ncontours=6,
+                                 contours=dict(coloring="lines"), line=dict(color=COLOURS["true"], dash="dash", width=1.5),
+                                 name="true density", showlegend=True))
+    pts = shown_points(np.asarray(data))
+    fig.add_trace(go.Scattergl(x=pts[:, 0], y=pts[:, 1], mode="markers", name="data",
+                               marker=dict(size=3, color="rgba(255,255,255,0.75)" if view == "heatmap" else "rgba(30,30,30,0.6)")))
+    fig.update_xaxes(title_text="x₁", range=[gx[0], gx[-1]])
+    fig.update_yaxes(title_text="x₂", range=[gy[0], gy[-1]], scaleanchor="x", scaleratio=1)
+    return _layout(fig, title, height=480, uirevision="density-2d")
+
+
+def heldout_figure(hs, train_ll, test_ll, h_now, title) -> go.Figure:
+    """Mean log-likelihood on the training and held-out points against the bandwidth (log x axis)."""
+    best = int(np.argmax(test_ll))
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=hs, y=train_ll, mode="lines", name="training points (in-sample)",
+                             line=dict(color=COLOURS["train"], dash="dot")))
+    fig.add_trace(go.Scatter(x=hs, y=test_ll, mode="lines+markers", name="held-out points",
+                             line=dict(color=COLOURS["test"], width=2.5), marker=dict(size=5)))
+    fig.add_trace(go.Scatter(x=[hs[best]], y=[test_ll[best]], mode="markers", name=f"best held-out h = {hs[best]:.3g}",
+                             marker=dict(size=12, symbol="star", color="#ff7f0e")))
+    fig.add_vline(x=h_now, line=dict(color="#d62728", width=2), annotation_text=f"current h = {h_now:.3g}",
+                  annotation_position="top left")
+    low = float(np.nanmin(test_ll))
+    top = float(max(np.nanmax(test_ll), np.nanmax(train_ll)))
+    span = max(top - float(test_ll[best]), 1e-3)
+    fig.update_yaxes(title_text="mean log-likelihood (nats)", range=[max(low, test_ll[best] - 6 * span) - 0.1 * span, top + 0.2 * span])
+    fig.update_xaxes(title_text="bandwidth h (log scale)  ·  ← under-smoothing  |  over-smoothing →", type="log")
+    return _layout(fig, title, height=360, uirevision="heldout")
+
+
+def curse_figure(rows, title) -> go.Figure:
+    """Estimated KL(p || model) on held-out points against the dimension, for KDE and a Gaussian."""
+    dims = [r["dim"] for r in rows]
+    fig = go.Figure()
+    for key, name, colour in (("kde", "KDE (Gaussian kernel, CV bandwidth)", COLOURS["estimate"]),
+                              ("gauss", "fitted Gaussian (full covariance)", COLOURS["gauss"])):
+        fig.add_trace(go.Scatter(x=dims, y=[r[key] for r in rows], mode="lines+markers", name=name,
+                                 line=dict(color=colour, width=2.5),
+                                 error_y=dict(type="data", array=[2 * r[f"{key}_se"] for r in rows], visible=True)))
+    fig.update_xaxes(title_text="dimension d", dtick=1)
+    fig.update_yaxes(title_text="KL(p ‖ model), nats (held-out estimate)", rangemode="tozero")
+    return _layout(fig, title, height=380)

@@ -1,0 +1,95 @@
+"""The model registry: a readable table of model name -> spec, and `load(name)`, lazy, cached and
+thread-safe. Local models live in `checkpoints/NAME/`; hub models load through their library's
+`from_pretrained` and fail fast with a clear message when the hub cannot be reached.
+"""
+import importlib
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from playground.hub import from_pretrained, hub_status
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# family -> "module:class" whose `from_pretrained` loads a folder or a hub id.
+FAMILIES = {
+    "flow": "playground.models.flow:RealNVP",
+    "causal-lm": "transformers:AutoModelForCausalLM",
+    "diffusers-pipeline": "diffusers:DiffusionPipeline",
+}
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """What the UI and the trainer need to know about one model."""
+
+    name: str
+    family: str
+    source: str  # a folder under checkpoints/ (local) or a Hugging Face Hub id
+    capabilities: tuple
+    blurb: str
+    hub: bool = False
+    train: dict = field(default_factory=dict)  # recipe for `python -m playground.train NAME`
+
+    @property
+    def path(self) -> Path:
+        return REPO_ROOT / self.source
+
+
+SPECS = {spec.name: spec for spec in [
+    ModelSpec("flow-moons", "flow", "checkpoints/flow-moons", ("sample", "log_prob", "trajectory"),
+              "RealNVP coupling flow (8 layers) trained on the two-moons toy data",
+              train=dict(config=dict(dim=2, layers=8, hidden=128), dataset="toy2d:moons", train_size=50_000,
+                         test_size=10_000, steps=4000, batch_size=512, lr=2e-3, save_every=500)),
+    ModelSpec("gpt2", "causal-lm", "openai-community/gpt2", ("generate",),
+              "GPT-2 small (124 M parameters), loaded from the Hugging Face Hub on demand", hub=True),
+    ModelSpec("ddpm-cifar10-32", "diffusers-pipeline", "google/ddpm-cifar10-32", ("sample",),
+              "DDPM trained on CIFAR-10 at 32x32 (Ho et al. 2020), loaded from the Hugging Face Hub on demand", hub=True),
+]}
+
+_cache: dict = {}
+_locks: dict = {}
+_locks_guard = threading.Lock()
+
+
+def family_class(family: str):
+    if family not in FAMILIES:
+        raise KeyError(f"Unknown model family '{family}'. Known: {', '.join(FAMILIES)}.")
+    module, _, attr = FAMILIES[family].partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def get_spec(name: str) -> ModelSpec:
+    if name not in SPECS:
+        raise KeyError(f"Unknown model '{name}'. Known models: {', '.join(SPECS)}.")
+    return SPECS[name]
+
+
+def load(name: str, source: str | None = None):
+    """The model, loaded once per process (the first caller loads, concurrent callers wait).
+
+    `source` overrides where it loads from (a folder), as the training test does.
+    """
+    spec = get_spec(name)
+    key = (name, source)
+    with _locks_guard:
+        lock = _locks.setdefault(key, threading.Lock())
+    with lock:
+        if key not in _cache:
+            cls = family_class(spec.family)
+            where = source or (spec.source if spec.hub else str(spec.path))
+            model = from_pretrained(cls.from_pretrained, where)
+            if hasattr(model, "eval"):
+                model.eval()
+            _cache[key] = model
+        return _cache[key]
+
+
+def availability(name: str) -> tuple[bool, str]:
+    """(usable now, why) without loading anything heavy."""
+    spec = get_spec(name)
+    if not spec.hub:
+        ok = (spec.path / "config.json").exists()
+        return ok, "shipped checkpoint" if ok else f"checkpoint missing: run python -m playground.train {name}"
+    reachable, why = hub_status()
+    return reachable, "Hugging Face Hub reachable" if reachable else f"needs the Hugging Face Hub ({why})"

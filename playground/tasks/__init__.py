@@ -1,0 +1,1 @@
+"""Operations across model families (density labs, interpolation, inpainting, evaluation)."""

@@ -1,0 +1,30 @@
+"""The Gradio app: a header with the device, then one tab per file in this package."""
+import gradio as gr
+
+from playground.device import describe
+from playground.ui import density_tab, home_tab
+from playground.ui.urlstate import query_value
+
+TABS = (home_tab, density_tab)
+TAB_IDS = ("home", "density")
+CSS = """
+.gp-header {display: flex; justify-content: space-between; align-items: baseline; flex-wrap: wrap;}
+.gp-header h1 {margin: 0 0 4px 0; font-size: 1.6rem;}
+#home-device, .gp-device {font-size: 0.95rem;}
+"""
+
+
+def build_app() -> gr.Blocks:
+    with gr.Blocks(title="Generative Playground", delete_cache=(3600, 3600)) as demo:
+        gr.HTML(f'<div class="gp-header"><h1>Generative Playground</h1>'
+                f'<span class="gp-device" id="device-badge">Device: {describe()}</span></div>')
+        with gr.Tabs(elem_id="tabs") as tabs:
+            for tab in TABS:
+                tab.build_tab(demo)
+        demo.load(_select_tab, None, tabs, api_name=False)
+    return demo
+
+
+def _select_tab(request: gr.Request):
+    """Open the tab a shared link names (?tab=density)."""
+    return gr.Tabs(selected=query_value(request.query_params if request else None, "tab", "home", choices=TAB_IDS))

@@ -1,0 +1,36 @@
+"""Home tab: what the playground is, the tabs that exist, the device, and which models are here."""
+import gradio as gr
+
+from playground.device import describe
+from playground.registry import SPECS, availability
+
+ABOUT = """## Generative Playground
+A visual playground for deep generative models: every idea of the course as something to **see and
+touch**, live, with real models, on a laptop CPU (faster on a GPU). Change one knob and watch what happens.
+
+**Tabs**
+- **Density estimation**: kernel density estimation (Parzen windows) in 1-D and 2-D; kernels, bandwidth
+  rules, each point's kernel under the sum, held-out likelihood against bandwidth (under- vs
+  over-smoothing), up to a million points, and the curse of dimensionality.
+
+Every tab keeps its settings in the page link: copy the address bar to share exactly what you see.
+"""
+
+
+def models_table() -> str:
+    """A Markdown table of the registry: where each model comes from and whether it is usable now."""
+    rows = ["| model | family | source | status |", "|---|---|---|---|"]
+    for spec in SPECS.values():
+        ok, why = availability(spec.name)
+        source = f"Hub: `{spec.source}`" if spec.hub else f"local: `{spec.source}`"
+        rows.append(f"| **{spec.name}**: {spec.blurb} | {spec.family} | {source} | {'✅' if ok else '⛔'} {why} |")
+    return "\n".join(rows)
+
+
+def build_tab(demo: gr.Blocks) -> None:
+    with gr.Tab("Home", id="home", elem_id="tab-home"):
+        gr.Markdown(ABOUT)
+        gr.Markdown(f"**Device:** {describe()}", elem_id="home-device")
+        gr.Markdown("### Models")
+        table = gr.Markdown("Checking which models are available…", elem_id="home-models")
+    demo.load(models_table, None, table, api_name="home_models")

@@ -1,0 +1,54 @@
+"""Share a tab's state as a link: its settings live in the page URL's query string.
+
+Every tab follows one pattern: `sync_url(tab_id, params)` keeps `?tab=ID&key=value...` in step with
+the widgets (browser-side, no server round trip), and the tab's load handler reads
+`request.query_params` with `query_value` to put the widgets back when the link is opened.
+"""
+import json
+import math
+
+import gradio as gr
+
+_JS = """
+(...values) => {
+  const keys = %s;
+  const url = new URL(window.location.href);
+  for (const k of [...url.searchParams.keys()]) { if (k !== "__theme") url.searchParams.delete(k); }
+  url.searchParams.set("tab", %s);
+  keys.forEach((k, i) => {
+    const v = values[i];
+    if (typeof v === "string" && v.length > 400) return;  // long typed data stays out of links
+    if (v !== null && v !== undefined && v !== "") url.searchParams.set(k, typeof v === "object" ? JSON.stringify(v) : String(v));
+  });
+  window.history.replaceState(null, "", url.toString());
+  return values;
+}
+"""
+
+
+def sync_url(tab_id: str, params: dict) -> None:
+    """Write these widgets' values into the URL whenever one of them changes."""
+    components = list(params.values())
+    gr.on([c.change for c in components], fn=None, inputs=components, outputs=None,
+          js=_JS % (json.dumps(list(params)), json.dumps(tab_id)))
+
+
+def query_value(query, key: str, default, kind=str, choices=None, bounds=None):
+    """One setting from the query string, checked: wrong type, unknown choice or out of range -> default."""
+    raw = query.get(key) if query is not None else None
+    if raw is None:
+        return default
+    try:
+        if kind is bool:
+            value = str(raw).lower() in ("1", "true", "yes", "on")
+        else:
+            value = kind(raw)
+            if isinstance(value, float) and not math.isfinite(value):
+                return default
+    except (TypeError, ValueError):
+        return default
+    if choices is not None and value not in choices:
+        return default
+    if bounds is not None and not bounds[0] <= value <= bounds[1]:
+        return default
+    return value
