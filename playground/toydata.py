@@ -91,7 +91,7 @@ def _checkerboard(n, rng):
 
 def _checkerboard_pdf(xy):
     col, row = np.floor(xy[:, 0] + 2), np.floor(xy[:, 1] + 2)
-    inside = (np.abs(xy) < 2).all(1) & ((col + row) % 2 == 1)
+    inside = (np.abs(xy) < 2).all(1) & ((col + row) % 2 == 0)
     return np.where(inside, 1 / 8, 0.0)
 
 

@@ -54,8 +54,12 @@ def _load_state(run_dir: Path, model, optimizer):
 
 def train(name: str, steps: int | None = None, out: str | Path | None = None, run_dir: str | Path | None = None,
           seed: int = 0, resume: bool = True, config: dict | None = None, batch_size: int | None = None,
-          lr: float | None = None, progress: bool = True):
-    """Train model NAME from its registry recipe; returns (model, metrics)."""
+          lr: float | None = None, progress: bool = True, until: int | None = None):
+    """Train model NAME from its registry recipe; returns (model, metrics).
+
+    `until` stops this run early at that step (state saved, no checkpoint written): a long run can be
+    spread over several sessions and resumes exactly where it stopped.
+    """
     from accelerate import Accelerator
     from tqdm.auto import tqdm
 
@@ -79,7 +83,8 @@ def train(name: str, steps: int | None = None, out: str | Path | None = None, ru
     train_x, test_x = training_data(spec, seed)
     rank, world = accelerator.process_index, accelerator.num_processes
     began = time.perf_counter()
-    bar = tqdm(range(start, steps), initial=start, total=steps, desc=name, mininterval=2.0, disable=not progress or not accelerator.is_main_process)
+    stop = min(steps, until) if until else steps
+    bar = tqdm(range(start, stop), initial=start, total=steps, desc=name, mininterval=2.0, disable=not progress or not accelerator.is_main_process)
     for step in bar:
         # The batch depends only on (seed, step), so a resumed run sees exactly the batches it would have.
         g = torch.Generator().manual_seed(seed * 1_000_003 + step)
@@ -95,7 +100,12 @@ def train(name: str, steps: int | None = None, out: str | Path | None = None, ru
             bar.set_postfix(loss=f"{losses[-1]:.4f}")
         if (step + 1) % recipe.get("save_every", 1000) == 0 and accelerator.is_main_process:
             _save_state(run_dir, accelerator.unwrap_model(model), optimizer, step + 1, losses)
-    model = accelerator.unwrap_model(model).cpu().eval()
+    model = accelerator.unwrap_model(model)
+    if stop < steps:
+        if accelerator.is_main_process:
+            _save_state(run_dir, model, optimizer, stop, losses)
+        return model, {"steps": stop, "of": steps, "resumed_from": start}
+    model = model.cpu().eval()
     metrics = {"steps": steps, "resumed_from": start, "wall_time_s": round(time.perf_counter() - began, 1),
                "final_train_loss": round(sum(losses[-50:]) / max(1, len(losses[-50:])), 4)}
     if hasattr(model, "quality"):
@@ -139,10 +149,11 @@ def main(argv=None) -> None:
     parser.add_argument("--run-dir", help="resumable state folder (default: runs/NAME)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-resume", action="store_true", help="start over even if a run folder exists")
+    parser.add_argument("--until", type=int, help="stop this run at that step (resume later with the same command)")
     args = parser.parse_args(argv)
     configure_threads(workers=1)
     _, metrics = train(args.name, steps=args.steps, out=args.out, run_dir=args.run_dir, seed=args.seed,
-                       resume=not args.no_resume)
+                       resume=not args.no_resume, until=args.until)
     print(json.dumps(metrics, indent=2))
 
 

@@ -21,7 +21,7 @@ def build_tab(demo: gr.Blocks) -> None:
         with gr.Row():
             with gr.Column(scale=1, min_width=300):
                 dim = gr.Radio(["1-D", "2-D"], value="1-D", label="Dimension")
-                dataset = gr.Dropdown(h.dataset_choices("1-D"), value="bimodal mixture", label="Data")
+                dataset = gr.Dropdown(h.dataset_choices("1-D"), value="bimodal mixture", label="Data", allow_custom_value=True)
                 with gr.Row():
                     n = gr.Number(1000, label="Sample size N (1 to 1,000,000)", precision=0, minimum=1, maximum=1_000_000)
                     seed = gr.Number(0, label="Seed", precision=0)

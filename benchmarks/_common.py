@@ -1,0 +1,83 @@
+"""Shared helpers for the benchmark scripts: repo import path, thread policy, machine-load check."""
+import os
+import sys
+import time
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if REPO_ROOT not in sys.path:
+    sys.path.insert(0, REPO_ROOT)
+
+
+def cpu_busy(seconds: float = 0.5) -> float:
+    """Fraction of all cores busy over `seconds` (from /proc/stat); -1 where unavailable."""
+    def sample():
+        with open("/proc/stat") as f:
+            fields = [int(v) for v in f.readline().split()[1:]]
+        idle = fields[3] + fields[4]  # idle + iowait
+        return sum(fields), idle
+    try:
+        total0, idle0 = sample()
+        time.sleep(seconds)
+        total1, idle1 = sample()
+    except OSError:
+        return -1.0
+    return 1.0 - (idle1 - idle0) / max(1, total1 - total0)
+
+
+def wait_until_quiet(threshold: float = 0.15, timeout: float = 180.0) -> float:
+    """Wait (up to `timeout` s) until other processes use under `threshold` of the CPU; print and return it.
+
+    Other work on a 2-core machine (tests, a browser) makes torch's OpenMP threads several times slower,
+    so a benchmark taken on a busy machine says little: the load is printed with the figures.
+    """
+    start = time.monotonic()
+    busy = cpu_busy()
+    while busy > threshold and time.monotonic() - start < timeout:
+        busy = cpu_busy(2.0)
+    waited = time.monotonic() - start
+    note = "" if busy <= threshold else f"  WARNING: still busy after {timeout:.0f} s, figures may be inflated"
+    print(f"machine load before the run: {busy:.0%} of {os.cpu_count()} cores busy (waited {waited:.0f} s){note}")
+    return busy
+
+
+def _proc_cpu_s(pid: int) -> float:
+    """utime + stime of a process (all its threads), in seconds."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _all_busy_s() -> float:
+    with open("/proc/stat") as f:
+        fields = [int(v) for v in f.readline().split()[1:]]
+    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
+class OtherLoad:
+    """Measures how much CPU processes other than ours (and `pids`) used during a `with` block."""
+
+    def __init__(self, pids=()):
+        self.pids = [os.getpid(), *pids]
+        self.fraction = -1.0
+
+    def _own(self):
+        return sum(_proc_cpu_s(p) for p in self.pids)
+
+    def __enter__(self):
+        try:
+            self._t0, self._all0, self._own0 = time.monotonic(), _all_busy_s(), self._own()
+        except OSError:
+            self._t0 = None
+        return self
+
+    def __exit__(self, *exc):
+        if self._t0 is None:
+            return False
+        try:
+            wall = time.monotonic() - self._t0
+            other = (_all_busy_s() - self._all0) - (self._own() - self._own0)
+            self.fraction = max(0.0, other / max(1e-9, wall * (os.cpu_count() or 1)))
+        except OSError:
+            pass
+        print(f"other processes used {self.fraction:.0%} of the CPU during the timed part")
+        return False

@@ -1,0 +1,95 @@
+"""Real-browser (Playwright + Debian's Chromium) fixtures: one in-process app server and one browser per
+session, a fresh page per test.
+
+Without /usr/bin/chromium the tests are skipped locally, but fail when CI=true: CI must never skip them.
+"""
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path(os.environ.get("PLAYGROUND_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+TIMEOUT_MS = 30_000  # every wait in these tests gives up after this long
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "e2e: real-browser end-to-end test (Playwright + Chromium)")
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() == "true"
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    if not CHROMIUM.exists():
+        message = f"Chromium not found at {CHROMIUM} (apt-get install -y chromium)"
+        if _in_ci():
+            pytest.fail(f"{message}; CI=true, so browser tests must not be skipped.", pytrace=False)
+        pytest.skip(message)
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        if _in_ci():
+            pytest.fail("The playwright Python package is missing; CI=true, so browser tests must not be skipped.",
+                        pytrace=False)
+        pytest.skip("The playwright Python package is not installed")
+    return str(CHROMIUM)
+
+
+@pytest.fixture(scope="session")
+def app_url(chromium_path):
+    """The whole app served in this process on a free port, hub forced offline."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("HF_HUB_OFFLINE", "1")
+    mp.setenv("GRADIO_ANALYTICS_ENABLED", "False")
+    from playground.device import configure_threads
+    from playground.ui import CSS, build_app
+
+    configure_threads(workers=2)
+    demo = build_app()
+    demo.queue(default_concurrency_limit=2)
+    port = _free_port()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
+                max_file_size="20mb", css=CSS)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        demo.close()
+        mp.undo()
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(browser, app_url):
+    """A fresh browser context and page; uncaught page errors collect in `page.js_errors`."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.js_errors = errors
+    try:
+        yield page
+    finally:
+        context.close()

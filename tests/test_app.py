@@ -1,0 +1,123 @@
+"""The app launched in-process and called through gradio_client, bad inputs included."""
+import math
+import socket
+
+import pytest
+from gradio_client import Client, handle_file
+from gradio_client.exceptions import AppError
+
+from app import MAX_UPLOAD
+from playground.models import bandwidth
+from playground.toydata import toy_sample
+from playground.ui import CSS, build_app
+
+# Endpoint inputs: dim, dataset, n, seed, typed, kernel, log10_h, rule, view, show_true
+DEFAULT = ["1-D", "bimodal mixture", 1000, 0, "", "gaussian", -0.5, "silverman", "heatmap", True]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def client():
+    demo = build_app()
+    demo.queue(default_concurrency_limit=2)
+    port = _free_port()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
+                max_file_size=MAX_UPLOAD, css=CSS)
+    yield Client(f"http://127.0.0.1:{port}/", verbose=False)
+    demo.close()
+
+
+def call(client, **changes):
+    keys = ["dim", "dataset", "n", "seed", "typed", "kernel", "log10_h", "rule", "view", "show_true"]
+    args = dict(zip(keys, DEFAULT)) | changes
+    return client.predict(*[args[k] for k in keys], api_name="/density")
+
+
+def test_density_endpoint_returns_plots_and_the_rule_bandwidth(client):
+    fig, heldout, info, log_h, rule = call(client, rule="scott")
+    h = bandwidth.select("scott", toy_sample("bimodal mixture", 1000, 0, 1))
+    assert log_h == pytest.approx(math.log10(h), abs=1e-3) and rule == "scott"
+    assert "1,000 points" in info and "exact sum" in info
+    assert fig and heldout
+
+
+def test_manual_bandwidth_kernels_and_2d(client):
+    _, _, info, log_h, rule = call(client, rule="manual", log10_h=-1.0, kernel="epanechnikov")
+    assert log_h == -1.0 and rule == "manual" and "h = 0.1" in info
+    _, _, info2, _, _ = call(client, dim="2-D", dataset="checkerboard", n=50_000, rule="cv")
+    assert "50,000 points" in info2 and "linear binning" in info2
+
+
+def test_typed_points_and_one_point(client):
+    _, _, info, _, _ = call(client, dataset="typed numbers", typed="-2.1, -1.3, -0.4, 1.9, 5.1, 6.2")
+    assert "6 points" in info
+    _, _, info1, _, _ = call(client, dataset="typed numbers", typed="5", rule="manual", log10_h=0.0)
+    assert "1 points" in info1 or "1 point" in info1
+
+
+@pytest.mark.parametrize("changes, message", [
+    (dict(n=0), "between 1 and 1,000,000|less than minimum"),
+    (dict(n=2_000_000), "between 1 and 1,000,000|greater than maximum"),
+    (dict(kernel="cosine"), "Unknown kernel|not in the list of choices"),
+    (dict(rule="magic"), "Unknown bandwidth rule|not in the list of choices"),
+    (dict(dataset="typed numbers", typed="1, 2, x"), "not numeric"),
+    (dict(dataset="typed numbers", typed="1, nan, 3"), "NaN or infinite"),
+    (dict(dataset="typed numbers", typed=""), "No numbers"),
+    (dict(dataset="typed numbers", typed="3 3 3 3"), "bandwidth 0"),
+    (dict(dataset="typed numbers", typed="5"), "at least 2 points"),
+    (dict(dataset="uploaded CSV"), "No CSV uploaded"),
+    (dict(dim="2-D", dataset="moons", rule="isj"), "1-D rule"),
+    (dict(dataset="no such data"), "Unknown data set"),
+])
+def test_bad_input_gets_a_clear_error_and_the_server_keeps_serving(client, changes, message):
+    with pytest.raises(AppError, match=message):
+        call(client, **changes)
+    assert "1,000 points" in call(client)[2]
+
+
+def test_absurd_bandwidth_is_refused_and_the_handler_clamps_what_gets_past(client):
+    with pytest.raises(AppError, match="greater than maximum"):
+        call(client, rule="manual", log10_h=50)
+    from playground.ui.density_handlers import estimate
+
+    *_, info, log_h, _ = estimate(*DEFAULT[:6], 50.0, "manual", "heatmap", True)
+    assert log_h == 3.0 and "clamped" in info
+
+
+def test_csv_upload_good_and_bad(client, tmp_path):
+    good = tmp_path / "good.csv"
+    good.write_text("value\n" + "\n".join(str(v) for v in toy_sample("standard normal", 300, 1, 1)))
+    result = client.predict(handle_file(str(good)), "1-D", api_name="/density_upload")
+    assert result["value"] == "uploaded CSV"
+    _, _, info, _, _ = call(client, dataset="uploaded CSV")
+    assert "300 points" in info
+    bad = tmp_path / "bad.csv"
+    bad.write_text("1\n2\nthree\n")
+    with pytest.raises(AppError, match="not numeric"):
+        client.predict(handle_file(str(bad)), "1-D", api_name="/density_upload")
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    with pytest.raises(AppError, match="empty"):
+        client.predict(handle_file(str(empty)), "1-D", api_name="/density_upload")
+
+
+def test_upload_over_the_size_cap_is_refused(client, tmp_path):
+    huge = tmp_path / "huge.csv"
+    huge.write_bytes(b"1\n" * (11 * 2 ** 20))  # 22 MB > the 20 MB cap
+    with pytest.raises(Exception, match="(?i)size|large|413"):
+        client.predict(handle_file(str(huge)), "1-D", api_name="/density_upload")
+    assert "1,000 points" in call(client)[2]
+
+
+def test_curse_and_home_endpoints(client):
+    fig, verdict = client.predict(300, 0, api_name="/density_curse")
+    assert fig and "d =" in verdict
+    with pytest.raises(AppError, match="between 50 and 5,000|less than minimum"):
+        client.predict(10, 0, api_name="/density_curse")
+    table = client.predict(api_name="/home_models")
+    assert "flow-moons" in table and "✅" in table and "gpt2" in table

@@ -1,0 +1,83 @@
+"""The training path end to end, the registry's loading, and hub loading that never hangs."""
+import time
+
+import pytest
+import torch
+
+from playground import hub, registry
+from playground.train import train
+
+TINY_FLOW = dict(dim=2, layers=2, hidden=8)
+
+
+def test_train_save_reload_through_the_registry_and_sample(tmp_path):
+    out = tmp_path / "ckpt"
+    model, metrics = train("flow-moons", steps=6, out=out, run_dir=tmp_path / "run", config=TINY_FLOW,
+                           progress=False)
+    assert {"config.json", "model.safetensors", "README.md"} <= {p.name for p in out.iterdir()}
+    assert not list(out.glob("*.bin")) and not list(out.glob("*.pt"))
+    assert "python -m playground.train flow-moons" in (out / "README.md").read_text()
+    loaded = registry.load("flow-moons", source=str(out))
+    assert registry.load("flow-moons", source=str(out)) is loaded  # cached
+    sample = loaded.sample(16, generator=torch.Generator().manual_seed(0))
+    assert sample.shape == (16, 2) and torch.isfinite(sample).all()
+    x = torch.randn(5, 2)
+    torch.testing.assert_close(loaded.log_prob(x), model.log_prob(x))
+    assert metrics["steps"] == 6 and "test_nll_nats" in metrics
+
+
+def test_resumed_training_equals_an_uninterrupted_run(tmp_path):
+    full, _ = train("flow-moons", steps=8, out=tmp_path / "a", run_dir=tmp_path / "ra", config=TINY_FLOW,
+                    progress=False, resume=False)
+    _, partial = train("flow-moons", steps=8, out=tmp_path / "b", run_dir=tmp_path / "rb", config=TINY_FLOW,
+                       progress=False, resume=False, until=5)
+    assert partial == {"steps": 5, "of": 8, "resumed_from": 0} and not (tmp_path / "b").exists()
+    resumed, metrics = train("flow-moons", steps=8, out=tmp_path / "b", run_dir=tmp_path / "rb", config=TINY_FLOW,
+                             progress=False)
+    assert metrics["resumed_from"] == 5
+    for a, b in zip(full.state_dict().values(), resumed.state_dict().values()):
+        torch.testing.assert_close(a, b)
+
+
+def test_shipped_checkpoint_loads_and_its_quality_holds():
+    from playground.train import training_data
+
+    spec = registry.get_spec("flow-moons")
+    model = registry.load("flow-moons")
+    train_x, test_x = training_data(spec, seed=0)
+    figures = model.quality(test_x, train_x)
+    assert figures["test_nll_nats"] < 1.6 < figures["gaussian_fit_nll_nats"]
+    assert all(p.stat().st_size < 10 * 2 ** 20 for p in spec.path.iterdir())
+
+
+def test_hub_model_fails_fast_with_a_clear_message_when_unreachable(monkeypatch):
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setenv("HF_ENDPOINT", "https://127.0.0.1:9")  # nothing listens there: unreachable at once
+    monkeypatch.setattr(hub, "_probe", {"at": -1e9, "result": (False, "")})
+    started = time.perf_counter()
+    ok, why = registry.availability("gpt2")
+    assert not ok and "Hugging Face Hub" in why
+    with pytest.raises(hub.HubUnavailable, match="cannot be reached"):
+        registry.load("gpt2")
+    assert time.perf_counter() - started < 3.0
+
+
+def test_offline_flag_is_respected_without_probing(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    assert hub.hub_status() == (False, "HF_HUB_OFFLINE is set")
+
+
+def test_transformers_and_diffusers_models_load_from_local_folders_like_hub_models(tmp_path):
+    from diffusers import DDPMPipeline, DDPMScheduler, UNet2DModel
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    GPT2LMHeadModel(GPT2Config(n_layer=1, n_head=2, n_embd=16, vocab_size=50, n_positions=32)).save_pretrained(tmp_path / "lm")
+    lm = registry.load("gpt2", source=str(tmp_path / "lm"))
+    assert lm.config.n_embd == 16
+    unet = UNet2DModel(sample_size=8, in_channels=1, out_channels=1, block_out_channels=(8, 16), norm_num_groups=4,
+                       down_block_types=("DownBlock2D", "DownBlock2D"), up_block_types=("UpBlock2D", "UpBlock2D"))
+    DDPMPipeline(unet=unet, scheduler=DDPMScheduler(num_train_timesteps=10)).save_pretrained(tmp_path / "ddpm")
+    pipe = registry.load("ddpm-cifar10-32", source=str(tmp_path / "ddpm"))
+    images = pipe(batch_size=1, num_inference_steps=2, output_type="np",
+                  generator=torch.Generator().manual_seed(0)).images
+    assert images.shape == (1, 8, 8, 1)
