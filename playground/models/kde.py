@@ -95,7 +95,7 @@ class KDE:
         q = torch.as_tensor(np.asarray(points, dtype=np.float64).reshape(-1, self.dim), device=self.device)
         hs = check_bandwidth(h, self.dim)
         if self.n > EXACT_LIMIT[self.dim]:
-            return self._interpolate(self.evaluate(hs, kernel), q).clamp(min=floor).log()
+            return self.interpolate(self.evaluate(hs, kernel), q).clamp(min=floor).log()
         return exact_log_density(q, self.x, hs, kernel, floor)
 
     # -- the three algorithms -------------------------------------------------------------
@@ -155,7 +155,7 @@ class KDE:
         out = conv[tuple(slice(0, g) for g in sizes)]
         return out.clamp(min=0) / (self.n * math.prod(self.steps))
 
-    def _interpolate(self, grid_density, q):
+    def interpolate(self, grid_density, q: torch.Tensor) -> torch.Tensor:
         """Linear (bilinear in 2-D) interpolation of grid values at points q (M, d); 0 off the grid."""
         idx, frac, inside = [], [], torch.ones(len(q), dtype=torch.bool, device=self.device)
         for j, ax in enumerate(self.axes):

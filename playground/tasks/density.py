@@ -14,7 +14,7 @@ from playground.models import bandwidth
 from playground.models.kde import KDE, exact_log_density
 
 GRID = {1: 1024, 2: 256}
-HELDOUT_GRID = {1: 16_384, 2: 512}
+HELDOUT_GRID = {1: 16_384, 2: 1024}
 HELDOUT_EXACT_LIMIT = 2_000  # train points scored exactly; above this, the binned estimate is interpolated
 HELDOUT_SCORED = 20_000  # test (and train) points scored per bandwidth
 LOG_FLOOR = 1e-12  # densities are floored here before the log, so a too-narrow kernel scores finitely
@@ -77,7 +77,7 @@ class DensityLab:
                 self._rules[key] = bandwidth.select(name, self.data.reshape(self.n, self.dim), kernel, seed=self.seed)
             return self._rules[key]
 
-    def heldout(self, kernel: str, points: int = 30):
+    def heldout(self, kernel: str, points: int = 24):
         """Mean log-likelihood of train and held-out test points against bandwidth (80/20 split); cached."""
         with self._lock:
             if kernel not in self._heldout:
@@ -97,19 +97,21 @@ class DensityLab:
             hs = self.h_ref * np.geomspace(1 / 300, 10, points)
             xt = torch.as_tensor(train)
 
-            def score(q, h):
-                return exact_log_density(torch.as_tensor(q), xt, (h,) * self.dim, kernel, LOG_FLOOR)
+            def scores(h):
+                return [float(exact_log_density(torch.as_tensor(q), xt, (h,) * self.dim, kernel, LOG_FLOOR).mean())
+                        for q in (scored_train, scored_test)]
         else:
             # A finer grid than the plot's, and no bandwidth under two grid steps: below that the
             # binned estimate turns into a histogram and its held-out score means something else.
             kde = KDE(train, self.lo, self.hi, HELDOUT_GRID[self.dim], device=self.device)
             h_min = 2 * max(kde.steps)
             hs = np.geomspace(max(self.h_ref / 300, h_min), max(self.h_ref * 10, 20 * h_min), points)
+            queries = [torch.as_tensor(q, device=kde.device) for q in (scored_train, scored_test)]
 
-            def score(q, h):
-                return kde.log_density(q, h, kernel, LOG_FLOOR)
-        train_ll = np.array([float(score(scored_train, h).mean()) for h in hs])
-        test_ll = np.array([float(score(scored_test, h).mean()) for h in hs])
+            def scores(h):
+                grid = kde.evaluate(h, kernel)
+                return [float(kde.interpolate(grid, q).clamp(min=LOG_FLOOR).log().mean()) for q in queries]
+        train_ll, test_ll = (np.array(v) for v in zip(*(scores(h) for h in hs)))
         return hs, train_ll, test_ll
 
 
