@@ -28,8 +28,11 @@ def _tcp_probe(host: str, result: list) -> None:
     try:
         socket.create_connection((host, 443), timeout=PROBE_TIMEOUT_S).close()
         result.append((True, f"{host} reachable"))
+    except socket.gaierror:
+        result.append((False, f"cannot resolve {host}: no internet connection?"))
     except OSError as error:
-        result.append((False, f"{host} unreachable: {error.__class__.__name__}"))
+        reason = "connection refused" if isinstance(error, ConnectionRefusedError) else str(error) or type(error).__name__
+        result.append((False, f"{host} unreachable: {reason}"))
 
 
 def hub_status() -> tuple[bool, str]:

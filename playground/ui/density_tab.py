@@ -15,7 +15,7 @@ The held-out curve below shows which h generalises best. Every setting is in the
 
 
 def build_tab(demo: gr.Blocks) -> None:
-    with gr.Tab("Density estimation", id=TAB_ID, elem_id="tab-density"):
+    with gr.Tab("Density estimation", id=TAB_ID, elem_id=f"tab-{TAB_ID}") as tab:
         gr.Markdown(INTRO)
         uploaded = gr.State(None)
         with gr.Row():
@@ -62,7 +62,7 @@ def build_tab(demo: gr.Blocks) -> None:
         h.estimate, settings + [uploaded], outputs, concurrency_id="compute")
     curse_btn.click(h.curse, [curse_n, curse_seed], [curse_plot, curse_text], api_name="density_curse",
                     concurrency_id="compute")
-    sync_url(TAB_ID, dict(dim=dim, data=dataset, n=n, seed=seed, pts=typed, kernel=kernel, bw=log_h, rule=rule,
+    sync_url(tab, TAB_ID, dict(dim=dim, data=dataset, n=n, seed=seed, pts=typed, kernel=kernel, bw=log_h, rule=rule,
                           view=view, true=show_true))
     demo.load(_restore, None, settings, api_name=False).then(
         h.estimate, settings + [uploaded], outputs, concurrency_id="compute")

@@ -3,8 +3,9 @@ import gradio as gr
 
 from playground.device import describe
 from playground.registry import SPECS, availability
+from playground.ui.urlstate import sync_url
 
-ABOUT = """## Generative Playground
+ABOUT = """## Welcome
 A visual playground for deep generative models: every idea of the course as something to **see and
 touch**, live, with real models, on a laptop CPU (faster on a GPU). Change one knob and watch what happens.
 
@@ -23,14 +24,15 @@ def models_table() -> str:
     for spec in SPECS.values():
         ok, why = availability(spec.name)
         source = f"Hub: `{spec.source}`" if spec.hub else f"local: `{spec.source}`"
-        rows.append(f"| **{spec.name}**: {spec.blurb} | {spec.family} | {source} | {'✅' if ok else '⛔'} {why} |")
+        rows.append(f"| **{spec.name}**: {spec.blurb} | {spec.family} | {source} | {'✅ available' if ok else '⛔ unavailable'}: {why} |")
     return "\n".join(rows)
 
 
 def build_tab(demo: gr.Blocks) -> None:
-    with gr.Tab("Home", id="home", elem_id="tab-home"):
+    with gr.Tab("Home", id="home", elem_id="tab-home") as tab:
         gr.Markdown(ABOUT)
         gr.Markdown(f"**Device:** {describe()}", elem_id="home-device")
         gr.Markdown("### Models")
         table = gr.Markdown("Checking which models are available…", elem_id="home-models")
     demo.load(models_table, None, table, api_name="home_models")
+    sync_url(tab, "home", {})

@@ -1,7 +1,7 @@
 """Share a tab's state as a link: its settings live in the page URL's query string.
 
-Every tab follows one pattern: `sync_url(tab_id, params)` keeps `?tab=ID&key=value...` in step with
-the widgets (browser-side, no server round trip), and the tab's load handler reads
+Every tab follows one pattern: `sync_url(tab, tab_id, params)` keeps `?tab=ID&key=value...` in step
+with the open tab's widgets (browser-side, no server round trip), and the tab's load handler reads
 `request.query_params` with `query_value` to put the widgets back when the link is opened.
 """
 import json
@@ -11,10 +11,12 @@ import gradio as gr
 
 _JS = """
 (...values) => {
-  const keys = %s;
+  const keys = %s, tabId = %s, onlyIfShown = %s;
+  const panel = document.getElementById("tab-" + tabId);
+  if (onlyIfShown && (!panel || panel.offsetParent === null)) return values;  // another tab is open
   const url = new URL(window.location.href);
   for (const k of [...url.searchParams.keys()]) { if (k !== "__theme") url.searchParams.delete(k); }
-  url.searchParams.set("tab", %s);
+  url.searchParams.set("tab", tabId);
   keys.forEach((k, i) => {
     const v = values[i];
     if (typeof v === "string" && v.length > 400) return;  // long typed data stays out of links
@@ -26,11 +28,13 @@ _JS = """
 """
 
 
-def sync_url(tab_id: str, params: dict) -> None:
-    """Write these widgets' values into the URL whenever one of them changes."""
+def sync_url(tab: gr.Tab, tab_id: str, params: dict) -> None:
+    """Keep `?tab=ID&key=value...` in the URL: when the tab is opened and when one of its widgets changes."""
     components = list(params.values())
-    gr.on([c.change for c in components], fn=None, inputs=components, outputs=None,
-          js=_JS % (json.dumps(list(params)), json.dumps(tab_id)))
+    keys, tab_json = json.dumps(list(params)), json.dumps(tab_id)
+    tab.select(fn=None, inputs=components, outputs=None, js=_JS % (keys, tab_json, "false"))
+    if components:
+        gr.on([c.change for c in components], fn=None, inputs=components, outputs=None, js=_JS % (keys, tab_json, "true"))
 
 
 def query_value(query, key: str, default, kind=str, choices=None, bounds=None):
