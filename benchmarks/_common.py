@@ -24,16 +24,20 @@ def cpu_busy(seconds: float = 0.5) -> float:
     return 1.0 - (idle1 - idle0) / max(1, total1 - total0)
 
 
-def wait_until_quiet(threshold: float = 0.15, timeout: float = 180.0) -> float:
-    """Wait (up to `timeout` s) until other processes use under `threshold` of the CPU; print and return it.
+def wait_until_quiet(threshold: float = 0.15, timeout: float = 300.0, calm: int = 3) -> float:
+    """Wait (up to `timeout` s) until other processes use under `threshold` of the CPU for `calm`
+    one-second samples in a row; print and return the last sample.
 
     Other work on a 2-core machine (tests, a browser) makes torch's OpenMP threads several times slower,
     so a benchmark taken on a busy machine says little: the load is printed with the figures.
     """
     start = time.monotonic()
-    busy = cpu_busy()
-    while busy > threshold and time.monotonic() - start < timeout:
-        busy = cpu_busy(2.0)
+    streak = 0
+    while True:
+        busy = cpu_busy(1.0)
+        streak = streak + 1 if busy <= threshold else 0
+        if streak >= calm or time.monotonic() - start >= timeout:
+            break
     waited = time.monotonic() - start
     note = "" if busy <= threshold else f"  WARNING: still busy after {timeout:.0f} s, figures may be inflated"
     print(f"machine load before the run: {busy:.0%} of {os.cpu_count()} cores busy (waited {waited:.0f} s){note}")
@@ -81,3 +85,22 @@ class OtherLoad:
             pass
         print(f"other processes used {self.fraction:.0%} of the CPU during the timed part")
         return False
+
+
+def quiet_run(fn, label: str, limit: float = 0.10, attempts: int = 4, pids=()):
+    """Run `fn()` on a quiet machine: wait for quiet, time it under `OtherLoad`, and run it again (up to
+    `attempts` times) when other processes took more than `limit` of the CPU meanwhile. Returns the
+    result of the least disturbed attempt and the load it saw."""
+    best = None
+    for attempt in range(1, attempts + 1):
+        wait_until_quiet()
+        with OtherLoad(pids=pids) as load:
+            result = fn()
+        if best is None or load.fraction < best[1]:
+            best = (result, load.fraction)
+        if 0 <= load.fraction <= limit:
+            break
+        print(f"{label}: other processes took {load.fraction:.0%} of the CPU (limit {limit:.0%}), attempt {attempt} of {attempts}")
+    if not 0 <= best[1] <= limit:
+        print(f"WARNING {label}: no quiet attempt; keeping the least disturbed one ({best[1]:.0%} other load)")
+    return best

@@ -13,7 +13,7 @@ import time
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO_ROOT)
 
-from _common import OtherLoad, wait_until_quiet  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
+from _common import quiet_run  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
 from playground.device import configure_threads  # noqa: E402
 
 configure_threads(workers=1)  # one request: torch gets every core
@@ -49,7 +49,6 @@ def ms(fn):
 def main():
     x = np.random.default_rng(0).standard_normal(N)
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, N = {N:,}, grid {GRID}, h = {H}")
-    wait_until_quiet()
 
     # Warm up both (allocator, FFT plans, numba-free KDEpy paths).
     for _ in range(3):
@@ -57,11 +56,14 @@ def main():
         kdepy(x)
 
     # (a) interleaved so that any drift in machine load hits both equally.
-    t_ours, t_kdepy = [], []
-    with OtherLoad():
+    def compare():
+        t_ours, t_kdepy = [], []
         for _ in range(REPEATS):
             t_ours.append(ms(lambda: ours(x))[0])
             t_kdepy.append(ms(lambda: kdepy(x))[0])
+        return t_ours, t_kdepy
+
+    (t_ours, t_kdepy), _ = quiet_run(compare, "(a) full evaluation")
     ours_ms, kdepy_ms = statistics.median(t_ours), statistics.median(t_kdepy)
     print(f"(a) ours {ours_ms:.2f} ms (min {min(t_ours):.2f}), KDEpy FFTKDE {kdepy_ms:.2f} ms (min {min(t_kdepy):.2f})")
 
@@ -76,17 +78,20 @@ def main():
     kde.evaluate(H, "gaussian")
     for i in range(5):
         kde.evaluate(H * (1.01 + 0.001 * i), "gaussian")
-    t_bw = []
-    with OtherLoad():
+    def bandwidth_changes():
+        t_bw = []
         for i in range(BW_REPEATS):
             h = 10 ** (-1.3 + 0.002 * (i + 1))  # each call a different bandwidth
             t_bw.append(ms(lambda: kde.evaluate(h, "gaussian"))[0])
+        return t_bw
+
+    t_bw, _ = quiet_run(bandwidth_changes, "(c) bandwidth change")
     bw_ms = statistics.median(t_bw)
     print(f"(c) bandwidth change {bw_ms:.3f} ms (p90 {np.percentile(t_bw, 90):.3f})")
 
     # (b) scipy gaussian_kde: bw_method is a factor on the data's std, so h / std gives the same h.
-    with OtherLoad():
-        scipy_ms, sdens = ms(lambda: gaussian_kde(x, bw_method=H / x.std(ddof=1))(grid))
+    (scipy_ms, sdens), _ = quiet_run(lambda: ms(lambda: gaussian_kde(x, bw_method=H / x.std(ddof=1))(grid)),
+                                     "(b) scipy gaussian_kde", attempts=2)
     sdiff = float(np.max(np.abs(dens.numpy() - sdens)))
     print(f"(b) scipy gaussian_kde {scipy_ms:.0f} ms (once); max |ours - scipy| = {sdiff:.2e}")
 

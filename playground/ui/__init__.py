@@ -3,7 +3,7 @@ import gradio as gr
 
 from playground.device import describe
 from playground.ui import density_tab, home_tab
-from playground.ui.urlstate import query_value
+from playground.ui.urlstate import MARK_LINK_READ, query_value
 
 TABS = (home_tab, density_tab)
 TAB_IDS = ("home", "density")
@@ -21,7 +21,7 @@ def build_app() -> gr.Blocks:
         with gr.Tabs(elem_id="tabs") as tabs:
             for tab in TABS:
                 tab.build_tab(demo)
-        demo.load(_select_tab, None, tabs, api_name=False)
+        demo.load(_select_tab, None, tabs, api_name=False).then(None, None, None, js=MARK_LINK_READ)
     return demo
 
 

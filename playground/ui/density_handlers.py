@@ -100,10 +100,6 @@ def estimate(dim, dataset, n, seed, typed, kernel, log10_h, rule, view, show_tru
         raise gr.Error(f"Unknown kernel '{kernel}'. Choose one of {', '.join(KERNELS)}.")
     if rule not in dict((v, k) for k, v in RULES):
         raise gr.Error(f"Unknown bandwidth rule '{rule}'.")
-    other = TOY_2D if dim == "1-D" else TOY_1D
-    if dataset in other and dataset not in (TOY_1D if dim == "1-D" else TOY_2D):
-        # A 1-D/2-D switch in flight: the data choice catches up in the next event; draw nothing now.
-        return (gr.skip(),) * 5
     lab = _lab(dim, dataset, n, seed, typed, uploaded)
     notes = []
     if rule == "manual":

@@ -50,9 +50,11 @@ def build_tab(demo: gr.Blocks) -> None:
 
     settings = [dim, dataset, n, seed, typed, kernel, log_h, rule, view, show_true]
     outputs = [plot, heldout, info, log_h, rule]
-    dim.change(h.on_dim_change, [dim, dataset, rule], [dataset, rule, view], api_name="density_dimension").then(
+    # Computations follow user actions (.input); programmatic updates (a restored link, a rule's
+    # bandwidth) would otherwise cascade into estimates made from half-updated settings.
+    dim.input(h.on_dim_change, [dim, dataset, rule], [dataset, rule, view], api_name="density_dimension").then(
         h.estimate, settings + [uploaded], outputs, concurrency_id="compute")
-    gr.on([c.change for c in (dataset, n, seed, kernel, rule, view, show_true)], h.estimate,
+    gr.on([c.input for c in (dataset, n, seed, kernel, rule, view, show_true)], h.estimate,
           settings + [uploaded], outputs, api_name="density", trigger_mode="always_last", concurrency_id="compute")
     log_h.input(h.estimate_manual, settings + [uploaded], outputs, api_name="density_bandwidth",
                 trigger_mode="always_last", concurrency_id="compute")
@@ -72,10 +74,12 @@ def _restore(request: gr.Request):
     """Widgets from the link (?tab=density&...); anything missing or invalid keeps its default."""
     q = request.query_params if request is not None else {}
     d = query_value(q, "dim", "1-D", choices=("1-D", "2-D"))
-    data = query_value(q, "data", "bimodal mixture" if d == "1-D" else "moons", choices=h.dataset_choices(d))
+    typed = query_value(q, "pts", "")
+    linkable = [c for c in h.dataset_choices(d) if c != h.UPLOADED and (c != h.TYPED or typed)]  # uploads stay private
+    data = query_value(q, "data", "bimodal mixture" if d == "1-D" else "moons", choices=linkable)
     rules = [v for _, v in h.rule_choices(d)]
     return (d, gr.Dropdown(choices=h.dataset_choices(d), value=data), query_value(q, "n", 1000, int, bounds=(1, 1_000_000)), query_value(q, "seed", 0, int),
-            query_value(q, "pts", ""), query_value(q, "kernel", "gaussian", choices=KERNELS),
+            typed, query_value(q, "kernel", "gaussian", choices=KERNELS),
             query_value(q, "bw", -0.5, float, bounds=h.LOG10_H_RANGE), gr.Radio(choices=h.rule_choices(d), value=query_value(q, "rule", "silverman", choices=rules)),
             gr.Radio(value=query_value(q, "view", "heatmap", choices=("heatmap", "contours")), visible=d == "2-D"),
             query_value(q, "true", True, bool))

@@ -12,6 +12,7 @@ import gradio as gr
 _JS = """
 (...values) => {
   const keys = %s, tabId = %s, onlyIfShown = %s;
+  if (!window.__gpLinkRead) return values;  // the load events have not read the opened link yet
   const panel = document.getElementById("tab-" + tabId);
   if (onlyIfShown && (!panel || panel.offsetParent === null)) return values;  // another tab is open
   const url = new URL(window.location.href);
@@ -35,6 +36,10 @@ def sync_url(tab: gr.Tab, tab_id: str, params: dict) -> None:
     tab.select(fn=None, inputs=components, outputs=None, js=_JS % (keys, tab_json, "false"))
     if components:
         gr.on([c.change for c in components], fn=None, inputs=components, outputs=None, js=_JS % (keys, tab_json, "true"))
+
+
+# Run after the load events: from then on the URL may be rewritten (see `_JS`).
+MARK_LINK_READ = "() => { setTimeout(() => { window.__gpLinkRead = true; }, 300); }"
 
 
 def query_value(query, key: str, default, kind=str, choices=None, bounds=None):
