@@ -2,7 +2,7 @@
 import numpy as np
 import plotly.graph_objects as go
 
-COLOURS = {"estimate": "#1f77b4", "true": "#d62728", "kernel": "rgba(255,127,14,0.55)", "rug": "rgba(40,40,40,0.6)",
+COLOURS = {"estimate": "#1f77b4", "true": "#ff4d4d", "kernel": "rgba(255,127,14,0.55)", "rug": "rgba(40,40,40,0.6)",
            "train": "#7f7f7f", "test": "#1f77b4", "gauss": "#2ca02c"}
 MAX_SHOWN_POINTS = 2_000  # points drawn on a plot (rug or scatter); the estimate always uses all
 
@@ -52,7 +52,7 @@ def density_1d_figure(axis, density, data, title, true=None, components=None) ->
 
 
 def density_2d_figure(axes, density, data, title, view="heatmap", true=None) -> go.Figure:
-    """Density as a heatmap or filled contours over (x, y), the data on top, the true density as lines."""
+    """Density as a heatmap or filled contours over (x, y), the data, and the true density as lines on top."""
     gx, gy = axes
     z = np.asarray(density, dtype=np.float32).T  # plotly wants (y, x)
     fig = go.Figure()
@@ -62,13 +62,13 @@ def density_2d_figure(axes, density, data, title, view="heatmap", true=None) -> 
     else:
         fig.add_trace(go.Heatmap(x=gx, y=gy, z=z, colorscale="Viridis", name="KDE",
                                  colorbar=dict(title="density", thickness=12)))
+    pts = shown_points(np.asarray(data))
+    fig.add_trace(go.Scatter(x=pts[:, 0], y=pts[:, 1], mode="markers", name="data",
+                               marker=dict(size=2.5, color="rgba(255,255,255,0.5)" if view == "heatmap" else "rgba(30,30,30,0.5)")))
     if true is not None:
         fig.add_trace(go.Contour(x=gx, y=gy, z=np.asarray(true, dtype=np.float32).T, showscale=False, ncontours=6,
-                                 contours=dict(coloring="lines"), line=dict(color=COLOURS["true"], dash="dash", width=1.5),
+                                 contours=dict(coloring="none"), line=dict(color=COLOURS["true"], dash="dash", width=1.5),
                                  name="true density", showlegend=True))
-    pts = shown_points(np.asarray(data))
-    fig.add_trace(go.Scattergl(x=pts[:, 0], y=pts[:, 1], mode="markers", name="data",
-                               marker=dict(size=3, color="rgba(255,255,255,0.75)" if view == "heatmap" else "rgba(30,30,30,0.6)")))
     fig.update_xaxes(title_text="x₁", range=[gx[0], gx[-1]])
     fig.update_yaxes(title_text="x₂", range=[gy[0], gy[-1]], scaleanchor="x", scaleratio=1)
     return _layout(fig, title, height=480, uirevision="density-2d")

@@ -29,10 +29,11 @@ def test_protocol(family):
 
 
 def _randomised_flow():
+    torch.manual_seed(0)
     model = family_class("flow")(**TINY["flow"])
     with torch.no_grad():  # the output layers start at zero (identity map); make the test non-trivial
         for p in model.parameters():
-            p.add_(0.3 * torch.randn_like(p))
+            p.add_(0.15 * torch.randn_like(p))
     return model.double()
 
 
@@ -52,4 +53,4 @@ def test_flow_density_integrates_to_one():
     mesh = torch.stack(torch.meshgrid(g, g, indexing="ij"), -1).reshape(-1, 2)
     with torch.no_grad():
         mass = model.log_prob(mesh).exp().sum() * (g[1] - g[0]) ** 2
-    assert float(mass) == pytest.approx(1.0, abs=0.02)
+    assert float(mass) == pytest.approx(1.0, abs=0.01)
