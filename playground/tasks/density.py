@@ -141,6 +141,13 @@ def _mixture_logpdf(x: torch.Tensor, shift: float) -> torch.Tensor:
     return base + torch.logsumexp(pair, 1) - math.log(2)
 
 
+def _draw_mixture(m: int, d: int, shift: float, g: torch.Generator) -> torch.Tensor:
+    """m points of 0.5 N(-shift e1, I) + 0.5 N(+shift e1, I) in d dimensions."""
+    x = torch.randn(m, d, generator=g, dtype=torch.float64)
+    x[:, 0] += shift * torch.where(torch.rand(m, generator=g) < 0.5, -1.0, 1.0).to(torch.float64)
+    return x
+
+
 def curse_of_dimensionality(n: int = 1000, max_dim: int = 10, seed: int = 0, n_test: int = 2000, shift: float = 1.5):
     """KL(p || model) estimated on held-out points, for KDE (Gaussian kernel, bandwidth by leave-one-out
     likelihood) and a fitted Gaussian, as the dimension d grows; p is a two-component mixture split
@@ -149,14 +156,7 @@ def curse_of_dimensionality(n: int = 1000, max_dim: int = 10, seed: int = 0, n_t
     rows = []
     for d in range(1, max_dim + 1):
         g = torch.Generator().manual_seed(seed * 1000 + d)
-
-        def draw(m):
-            x = torch.randn(m, d, generator=g, dtype=torch.float64)
-            sign = torch.where(torch.rand(m, generator=g) < 0.5, -1.0, 1.0).to(torch.float64)
-            x[:, 0] += shift * sign
-            return x
-
-        train, test = draw(n), draw(n_test)
+        train, test = _draw_mixture(n, d, shift, g), _draw_mixture(n_test, d, shift, g)
         log_p = _mixture_logpdf(test, shift)
         h = bandwidth.cross_validated(train.numpy(), "gaussian", max_points=n, seed=seed, grid=16)[0]
         log_kde = exact_log_density(test, train, (h,) * d, "gaussian")
