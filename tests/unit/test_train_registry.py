@@ -81,3 +81,34 @@ def test_transformers_and_diffusers_models_load_from_local_folders_like_hub_mode
     images = pipe(batch_size=1, num_inference_steps=2, output_type="np",
                   generator=torch.Generator().manual_seed(0)).images
     assert images.shape == (1, 8, 8, 1)
+
+
+def test_concurrent_loads_share_one_model(tmp_path, monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from playground.models.flow import RealNVP
+
+    RealNVP(**TINY_FLOW).save_pretrained(tmp_path / "flow")
+    calls = []
+    original = RealNVP.from_pretrained.__func__
+
+    def counting(cls, *args, **kwargs):
+        calls.append(1)
+        time.sleep(0.2)  # a slow load: every thread arrives while it runs
+        return original(cls, *args, **kwargs)
+
+    monkeypatch.setattr(RealNVP, "from_pretrained", classmethod(counting))
+    with ThreadPoolExecutor(4) as pool:
+        models = list(pool.map(lambda _: registry.load("flow-moons", source=str(tmp_path / "flow")), range(4)))
+    assert len(calls) == 1 and all(m is models[0] for m in models)
+
+
+def test_start_up_imports_no_heavy_model_libraries():
+    import subprocess
+    import sys
+
+    code = ("import sys, app, playground.ui; playground.ui.build_app(); "
+            "heavy = [m for m in ('diffusers', 'transformers', 'accelerate', 'sklearn') if m in sys.modules]; "
+            "print(heavy); sys.exit(1 if heavy else 0)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=registry.REPO_ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
