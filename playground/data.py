@@ -116,9 +116,33 @@ def digits():
     return d.images, d.target
 
 
+def images_to_float(images) -> "torch.Tensor":
+    """uint8 images (N, H, W) or (N, H, W, C), or floats already in [-1, 1] (N, C, H, W), as float (N, C, H, W) in [-1, 1]."""
+    import torch
+
+    x = torch.as_tensor(images)
+    if x.dtype != torch.uint8:
+        return x.float()
+    x = x[:, None] if x.ndim == 3 else x.permute(0, 3, 1, 2)
+    return x.float() / 127.5 - 1.0
+
+
 def get_dataset(name: str, split: str = "train", n: int = 10_000, seed: int = 0):
-    """One entry point: 'toy1d:NAME', 'toy2d:NAME', 'digits', 'mnist', 'fashion-mnist', 'cifar10', 'tinyshakespeare'."""
+    """One entry point: 'toy1d:NAME', 'toy2d:NAME', 'toy2d-set:NAME,NAME,...' (points, labels),
+    'reflow:MODEL' (a flow's own (sample, label, noise) pairs), 'digits', 'mnist', 'fashion-mnist', 'cifar10', 'tinyshakespeare'."""
     family, _, sub = name.partition(":")
+    if family == "reflow":  # (sample, label, noise) pairs from a trained flow; held-out data is real
+        from playground.registry import get_spec
+        from playground.tasks.flow_paths import reflow_pairs
+
+        if split == "train":
+            return reflow_pairs(sub, n, seed)
+        return get_dataset(get_spec(sub).train["dataset"], split, n, seed)
+    if family == "toy2d-set":  # several shapes at once, labelled by their index in the list
+        shapes = sub.split(",")
+        per = [get_dataset(f"toy2d:{shape}", split, n // len(shapes), seed + k) for k, shape in enumerate(shapes)]
+        labels = np.repeat(np.arange(len(shapes)), [len(p) for p in per])
+        return np.concatenate(per), labels
     if family in ("toy1d", "toy2d"):
         # Seeds differ by split, so train and test are independent draws.
         return toy_sample(sub, n, seed + (0 if split == "train" else 1_000_003), dim=1 if family == "toy1d" else 2)

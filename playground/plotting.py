@@ -106,3 +106,28 @@ def curse_figure(rows, title) -> go.Figure:
     fig.update_xaxes(title_text="dimension d", dtick=1)
     fig.update_yaxes(title_text="KL(p ‖ model), nats (held-out estimate)", rangemode="tozero")
     return _layout(fig, title, height=380)
+
+
+def paths_figure(results, data, title, max_paths: int = 150) -> go.Figure:
+    """Side by side: each model's particle paths from noise (grey) to samples (coloured), over the data."""
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(rows=1, cols=len(results), shared_xaxes=True, shared_yaxes=True, horizontal_spacing=0.04,
+                        subplot_titles=[f"{r.name}<br>straightness {r.straightness:.3f}" for r in results])
+    for col, (r, colour) in enumerate(zip(results, ("#1f77b4", "#2ca02c", "#d62728")), start=1):
+        shown = r.paths[:, :max_paths]  # (steps + 1, m, 2)
+        lines = np.concatenate([shown, np.full((1, shown.shape[1], 2), np.nan)]).transpose(1, 0, 2).reshape(-1, 2)
+        first = col == 1
+        fig.add_trace(go.Scatter(x=data[:, 0], y=data[:, 1], mode="markers", name="held-out data", showlegend=first,
+                                 legendgroup="data", marker=dict(size=3, color="rgba(120,120,120,0.25)")), 1, col)
+        fig.add_trace(go.Scatter(x=lines[:, 0], y=lines[:, 1], mode="lines", name="paths", showlegend=first,
+                                 legendgroup="paths", line=dict(width=0.8, color="rgba(90,90,90,0.35)"),
+                                 hoverinfo="skip"), 1, col)
+        fig.add_trace(go.Scatter(x=r.paths[0, :, 0], y=r.paths[0, :, 1], mode="markers", name="noise (start)",
+                                 showlegend=first, legendgroup="start", marker=dict(size=3, color="rgba(60,60,60,0.5)")),
+                      1, col)
+        fig.add_trace(go.Scatter(x=r.paths[-1, :, 0], y=r.paths[-1, :, 1], mode="markers", name=f"{r.name} samples",
+                                 marker=dict(size=4, color=colour)), 1, col)
+    fig.update_yaxes(scaleanchor="x", scaleratio=1, range=[-4, 4])
+    fig.update_xaxes(range=[-4, 4])
+    return _layout(fig, title, height=470, uirevision="paths")

@@ -14,6 +14,10 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 # family -> "module:class" whose `from_pretrained` loads a folder or a hub id.
 FAMILIES = {
     "flow": "playground.models.flow:RealNVP",
+    "toy-diffusion": "playground.models.diffusion:ToyDiffusion",
+    "toy-flow-matching": "playground.models.flow_matching:ToyFlowMatching",
+    "digit-classifier": "playground.models.classifier:DigitClassifier",
+    "digit-diffusion": "playground.models.diffusion:DigitDiffusion",
     "causal-lm": "transformers:AutoModelForCausalLM",
     "diffusers-pipeline": "diffusers:DiffusionPipeline",
 }
@@ -36,11 +40,34 @@ class ModelSpec:
         return REPO_ROOT / self.source
 
 
+SHAPES_2D = ["moons", "8 gaussians", "checkerboard", "spirals"]
+TOY_RECIPE = dict(config=dict(shapes=SHAPES_2D, hidden=256, blocks=4), dataset="toy2d-set:" + ",".join(SHAPES_2D),
+                  train_size=200_000, test_size=20_000, steps=15_000, batch_size=1024, lr=1e-3, save_every=1000,
+                  notes="Toy sets are drawn with the seed (train and held-out with different seeds). SW figures: "
+                        "5,000 samples per shape from a 100-step ODE (DDIM with eta = 0 for diffusion, Euler for the "
+                        "flows), 256 random projections. Trained on the 2-core CPU of the development machine.")
+
 SPECS = {spec.name: spec for spec in [
     ModelSpec("flow-moons", "flow", "checkpoints/flow-moons", ("sample", "log_prob", "trajectory"),
               "RealNVP coupling flow (8 layers) trained on the two-moons toy data",
               train=dict(config=dict(dim=2, layers=8, hidden=128), dataset="toy2d:moons", train_size=50_000,
                          test_size=10_000, steps=4000, batch_size=512, lr=2e-3, save_every=500)),
+    ModelSpec("diffusion-2d", "toy-diffusion", "checkpoints/diffusion-2d", ("sample", "ode_paths", "noise_prediction"),
+              "DDPM noise-prediction MLP for four 2-D shapes (moons, 8 gaussians, checkerboard, spirals)",
+              train=TOY_RECIPE),
+    ModelSpec("flow-matching-2d", "toy-flow-matching", "checkpoints/flow-matching-2d", ("sample", "ode_paths"),
+              "Flow-matching (1-rectified flow) velocity MLP for the same four 2-D shapes", train=TOY_RECIPE),
+    ModelSpec("rectified-flow-2d", "toy-flow-matching", "checkpoints/rectified-flow-2d", ("sample", "ode_paths"),
+              "2-rectified flow: flow-matching-2d retrained on its own (noise, sample) pairs, so its paths are nearly straight",
+              train=dict(TOY_RECIPE, dataset="reflow:flow-matching-2d",
+                         notes=TOY_RECIPE["notes"] + " Reflow pairs: 200,000 noise points carried by flow-matching-2d "
+                               "(Heun, 50 steps); the held-out figures compare with real held-out shapes.")),
+    ModelSpec("mnist-classifier", "digit-classifier", "checkpoints/mnist-classifier", ("classify", "features"),
+              "Small MNIST convnet (>= 99% test accuracy): reads generated digits back and gives FID features",
+              train=dict(config=dict(channels=1, classes=10, width=32, features=128), dataset="mnist", steps=3000,
+                         batch_size=128, lr=2e-3, save_every=500,
+                         notes="MNIST as torchvision reads it (from PLAYGROUND_DATA_DIR offline); augmentation: random "
+                               "shifts of up to 2 pixels. Trained on the 2-core CPU of the development machine.")),
     ModelSpec("gpt2", "causal-lm", "openai-community/gpt2", ("generate",),
               "GPT-2 small (124 M parameters), loaded from the Hugging Face Hub on demand", hub=True),
     ModelSpec("ddpm-cifar10-32", "diffusers-pipeline", "google/ddpm-cifar10-32", ("sample",),

@@ -121,3 +121,31 @@ def test_curse_and_home_endpoints(client):
         client.predict(10, 0, api_name="/density_curse")
     table = client.predict(api_name="/home_models")
     assert "flow-moons" in table and "✅" in table and "gpt2" in table
+
+
+def _row(table: str, label: str) -> list:
+    line = next(line for line in table.splitlines() if label in line)
+    return [cell.strip() for cell in line.strip("|").split("|")][1:]
+
+
+def test_reflow_straightens_the_paths_and_survives_few_steps(client):
+    _, table = client.predict("moons", 2, "euler", 400, 0, api_name="/flow_matching")
+    assert _row(table, "network evaluations") == ["2", "2", "2"]
+    fm, rf, dm = (float(v) for v in _row(table, "straightness"))
+    assert rf > 0.95 and rf > fm and rf > dm  # the reflowed paths are nearly straight
+    sw_fm, sw_rf, sw_dm = (float(v) for v in _row(table, "sliced Wasserstein"))
+    assert sw_rf < sw_fm and sw_rf < sw_dm  # so two steps already land on the shape
+    _, table_heun = client.predict("checkerboard", 10, "heun", 200, 3, api_name="/flow_matching")
+    assert _row(table_heun, "network evaluations") == ["20", "20", "10"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (("torus", 8, "euler", 100, 0), "not in the list of choices|Unknown shape"),
+    (("moons", 0, "euler", 100, 0), "less than minimum"),
+    (("moons", 500, "euler", 100, 0), "greater than maximum"),
+    (("moons", 8, "rk4", 100, 0), "not in the list of choices|Unknown ODE solver"),
+    (("moons", 8, "euler", 100_000, 0), "greater than maximum"),
+])
+def test_flow_matching_bad_input(client, args, message):
+    with pytest.raises(AppError, match=message):
+        client.predict(*args, api_name="/flow_matching")

@@ -3,12 +3,10 @@
 Bad input raises `gr.Error` with a message a student can act on; a stated clamp is reported in the
 info line instead where a sensible value exists.
 """
-import hashlib
 import math
 import time
 
 import gradio as gr
-import numpy as np
 
 from playground import plotting
 from playground.data import MAX_POINTS, PointsError, parse_points, read_points_csv
@@ -44,14 +42,14 @@ def on_dim_change(dim: str, dataset: str, rule: str):
 
 
 def read_upload(path, dim: str):
-    """Parse an uploaded CSV into points (kept only in this browser session's state)."""
+    """Parse an uploaded CSV into a lab kept only in this browser session's state (never shared, never saved)."""
     if path is None:
         raise gr.Error("No file was uploaded.")
     try:
         points = read_points_csv(path, 1 if dim == "1-D" else 2)
     except PointsError as error:
         raise gr.Error(f"That CSV cannot be used: {error}") from None
-    return points, gr.Dropdown(value=UPLOADED)
+    return DensityLab(points, None, 0, get_device()), gr.Dropdown(value=UPLOADED)
 
 
 def _checked_int(value, name: str, lo: int, hi: int) -> int:
@@ -74,23 +72,16 @@ def _lab(dim: str, dataset: str, n, seed, typed: str, uploaded) -> DensityLab:
                        lambda: DensityLab(toy_sample(dataset, n, seed, d), toy.pdf, seed, get_device()))
     if dataset == TYPED:
         try:
-            points = parse_points(typed, d)
+            return DensityLab(parse_points(typed, d), None, 0, get_device())
         except PointsError as error:
             raise gr.Error(f"Your numbers cannot be used: {error}") from None
-    elif dataset == UPLOADED:
+    if dataset == UPLOADED:
         if uploaded is None:
             raise gr.Error("No CSV uploaded yet: upload a file with one number per row (1-D) or x, y columns (2-D).")
-        points = np.asarray(uploaded, dtype=np.float64)
-        if (points.ndim == 1) != (d == 1):
+        if uploaded.dim != d:
             raise gr.Error(f"The uploaded CSV was read for the other dimension: upload it again in {dim}.")
-    else:
-        raise gr.Error(f"Unknown data set '{dataset}' for {dim} data.")
-    return _user_lab(d, points)
-
-
-def _user_lab(d: int, points: np.ndarray) -> DensityLab:
-    key = (d, hashlib.sha1(points.tobytes()).hexdigest())
-    return lab_for(key, lambda: DensityLab(points, None, 0, get_device()))
+        return uploaded
+    raise gr.Error(f"Unknown data set '{dataset}' for {dim} data.")
 
 
 def estimate(dim, dataset, n, seed, typed, kernel, log10_h, rule, view, show_true, uploaded=None):

@@ -78,8 +78,10 @@ def _restore(request: gr.Request):
     linkable = [c for c in h.dataset_choices(d) if c != h.UPLOADED and (c != h.TYPED or typed)]  # uploads stay private
     data = query_value(q, "data", "bimodal mixture" if d == "1-D" else "moons", choices=linkable)
     rules = [v for _, v in h.rule_choices(d)]
-    return (d, gr.Dropdown(choices=h.dataset_choices(d), value=data), query_value(q, "n", 1000, int, bounds=(1, 1_000_000)), query_value(q, "seed", 0, int),
-            typed, query_value(q, "kernel", "gaussian", choices=KERNELS),
-            query_value(q, "bw", -0.5, float, bounds=h.LOG10_H_RANGE), gr.Radio(choices=h.rule_choices(d), value=query_value(q, "rule", "silverman", choices=rules)),
-            gr.Radio(value=query_value(q, "view", "heatmap", choices=("heatmap", "contours")), visible=d == "2-D"),
+    rule = query_value(q, "rule", "silverman", choices=rules)
+    view = query_value(q, "view", "heatmap", choices=("heatmap", "contours"))
+    return (d, gr.Dropdown(choices=h.dataset_choices(d), value=data),
+            query_value(q, "n", 1000, int, bounds=(1, 1_000_000)), query_value(q, "seed", 0, int), typed,
+            query_value(q, "kernel", "gaussian", choices=KERNELS), query_value(q, "bw", -0.5, float, bounds=h.LOG10_H_RANGE),
+            gr.Radio(choices=h.rule_choices(d), value=rule), gr.Radio(value=view, visible=d == "2-D"),
             query_value(q, "true", True, bool))

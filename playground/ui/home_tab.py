@@ -13,6 +13,8 @@ touch**, live, with real models, on a laptop CPU (faster on a GPU). Change one k
 - **Density estimation**: kernel density estimation (Parzen windows) in 1-D and 2-D; kernels, bandwidth
   rules, each point's kernel under the sum, held-out likelihood against bandwidth (under- vs
   over-smoothing), up to a million points, and the curse of dimensionality.
+- **Flow matching**: the same noise carried to a 2-D shape by a flow-matching model and by a diffusion
+  model's probability-flow ODE, side by side: straight against curved paths, ODE solver and steps.
 
 Every tab keeps its settings in the page link: copy the address bar to share exactly what you see.
 """

@@ -44,8 +44,8 @@ def test_shipped_checkpoint_loads_and_its_quality_holds():
 
     spec = registry.get_spec("flow-moons")
     model = registry.load("flow-moons")
-    train_x, test_x = training_data(spec, seed=0)
-    figures = model.quality(test_x, train_x)
+    train_set, test_set = training_data(spec, seed=0)
+    figures = model.quality(test_set, train_set)
     assert figures["test_nll_nats"] < 1.6 < figures["gaussian_fit_nll_nats"]
     assert all(p.stat().st_size < 10 * 2 ** 20 for p in spec.path.iterdir())
 

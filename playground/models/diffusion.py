@@ -1,0 +1,151 @@
+"""Denoising diffusion (DDPM, Ho et al. 2020) on 2-D toy shapes: an MLP predicts the noise eps in
+x_t = sqrt(alpha_bar_t) x0 + sqrt(1 - alpha_bar_t) eps. Sampling uses diffusers' schedulers; with
+DDIM at eta = 0 (Song et al. 2021) it follows the probability-flow ODE from noise to data.
+"""
+import torch
+from huggingface_hub import PyTorchModelHubMixin
+from torch import nn
+
+from playground.models.toy_mlp import ConditionalMLP
+
+
+class ToyDiffusion(nn.Module, PyTorchModelHubMixin):
+    """eps_theta(x_t, t, shape) on 2-D points, one model for several shapes."""
+
+    def __init__(self, shapes: list, hidden: int = 256, blocks: int = 4, train_timesteps: int = 1000,
+                 beta_schedule: str = "squaredcos_cap_v2"):
+        super().__init__()
+        self.shapes = list(shapes)
+        self.train_timesteps = train_timesteps
+        self.beta_schedule = beta_schedule
+        self.net = ConditionalMLP(2, len(self.shapes), hidden, blocks)
+        self.register_buffer("alpha_bar", self.scheduler("ddpm").alphas_cumprod.float(), persistent=False)
+
+    def scheduler(self, kind: str = "ddim"):
+        """A fresh diffusers scheduler with this model's noise schedule: 'ddpm' or 'ddim'."""
+        from diffusers import DDIMScheduler, DDPMScheduler
+
+        cls = {"ddpm": DDPMScheduler, "ddim": DDIMScheduler}[kind]
+        return cls(num_train_timesteps=self.train_timesteps, beta_schedule=self.beta_schedule, clip_sample=False)
+
+    def forward(self, xt, t, y):
+        """The predicted noise; t is the integer timestep (B,)."""
+        return self.net(xt, t.float() / self.train_timesteps, y)
+
+    def loss(self, x0, y):
+        """E ||eps - eps_theta(x_t, t)||^2 with t uniform over the training timesteps."""
+        t = torch.randint(0, self.train_timesteps, (len(x0),), device=x0.device)
+        eps = torch.randn_like(x0)
+        return ((self(self.add_noise(x0, eps, t), t, y) - eps) ** 2).mean()
+
+    def add_noise(self, x0, eps, t):
+        """The forward process in closed form: x_t = sqrt(alpha_bar_t) x0 + sqrt(1 - alpha_bar_t) eps."""
+        ab = self.alpha_bar[t][:, None]
+        return ab.sqrt() * x0 + (1 - ab).sqrt() * eps
+
+    @torch.no_grad()
+    def ode_paths(self, noise, y, steps: int):
+        """DDIM with eta = 0 from x_T = noise: the points after every step, (steps + 1, B, 2)."""
+        sched = self.scheduler("ddim")
+        sched.set_timesteps(steps, device=noise.device)
+        x, path = noise, [noise]
+        for t in sched.timesteps:
+            eps = self(x, t.expand(len(x)), y)
+            x = sched.step(eps, t, x, eta=0.0).prev_sample
+            path.append(x)
+        return torch.stack(path)
+
+    @torch.no_grad()
+    def sample(self, n: int, generator: torch.Generator | None = None, shape: int = 0, steps: int = 50):
+        device = self.alpha_bar.device
+        noise = torch.randn(n, 2, generator=generator).to(device)
+        y = torch.full((n,), shape, dtype=torch.long, device=device)
+        return self.ode_paths(noise, y, steps)[-1]
+
+    def quality(self, test: tuple, train: tuple) -> dict:
+        """Sliced Wasserstein to held-out data per shape, beside a fitted Gaussian's: the card's figures."""
+        from playground.tasks.evaluate import toy_quality
+
+        return toy_quality(self, test, train)
+
+
+class DigitDiffusion(nn.Module):
+    """Class-conditional DDPM on 28x28 digits: diffusers' UNet2DModel with one class embedding more
+    than there are digits, the 'no class' token, so classifier-free guidance (Ho and Salimans 2022)
+    works. Saved and loaded as a plain diffusers folder (UNet config + safetensors + scheduler)."""
+
+    def __init__(self, unet=None, train_timesteps: int = 1000, beta_schedule: str = "squaredcos_cap_v2",
+                 label_dropout: float = 0.1, **unet_config):
+        super().__init__()
+        from diffusers import UNet2DModel
+
+        self.unet = unet if unet is not None else UNet2DModel(**unet_config)
+        self.null_class = self.unet.config.num_class_embeds - 1
+        self.label_dropout = label_dropout
+        self.schedule = dict(num_train_timesteps=train_timesteps, beta_schedule=beta_schedule, clip_sample=False)
+        self.register_buffer("alpha_bar", self.scheduler("ddpm").alphas_cumprod.float(), persistent=False)
+
+    def scheduler(self, kind: str = "ddim"):
+        """A diffusers scheduler with this model's noise schedule, by name."""
+        import diffusers
+
+        names = {"ddpm": "DDPMScheduler", "ddim": "DDIMScheduler", "dpm++": "DPMSolverMultistepScheduler",
+                 "euler": "EulerDiscreteScheduler", "euler-ancestral": "EulerAncestralDiscreteScheduler"}
+        config = dict(self.schedule)
+        if kind in ("dpm++", "euler", "euler-ancestral"):
+            config.pop("clip_sample")
+        return getattr(diffusers, names[kind])(**config)
+
+    def forward(self, xt, t, labels):
+        return self.unet(xt, t, class_labels=labels).sample
+
+    def loss(self, images, labels):
+        """E ||eps - eps_theta(x_t, t, c)||^2; a tenth of the labels become 'no class' (for guidance)."""
+        from playground.data import images_to_float
+
+        x0 = images_to_float(images).to(self.alpha_bar.device)
+        labels = torch.where(torch.rand(len(labels), device=labels.device) < self.label_dropout,
+                             torch.full_like(labels, self.null_class), labels)
+        t = torch.randint(0, len(self.alpha_bar), (len(x0),), device=x0.device)
+        eps = torch.randn_like(x0)
+        ab = self.alpha_bar[t][:, None, None, None]
+        xt = ab.sqrt() * x0 + (1 - ab).sqrt() * eps
+        return ((self(xt, t, labels) - eps) ** 2).mean()
+
+    def guided_noise(self, xt, t, labels, guidance: float):
+        """eps_uncond + w (eps_cond - eps_uncond), both halves in one batch; w = 1 is plain conditioning."""
+        if guidance == 1.0:
+            return self(xt, t, labels)
+        null = torch.full_like(labels, self.null_class)
+        t2 = t if torch.as_tensor(t).ndim == 0 else torch.cat([t, t])
+        eps_cond, eps_uncond = self(torch.cat([xt, xt]), t2, torch.cat([labels, null])).chunk(2)
+        return eps_uncond + guidance * (eps_cond - eps_uncond)
+
+    @torch.no_grad()
+    def sample(self, n: int, generator: torch.Generator | None = None, labels=None, guidance: float = 3.0,
+               steps: int = 50, kind: str = "ddim"):
+        """n digits (N, 1, 28, 28) in [-1, 1]; labels None means random digits."""
+        device = self.alpha_bar.device
+        if labels is None:
+            labels = torch.randint(0, self.null_class, (n,), generator=generator)
+        labels = torch.as_tensor(labels, dtype=torch.long).to(device)
+        sched = self.scheduler(kind)
+        sched.set_timesteps(steps, device=device)
+        size = self.unet.config.sample_size
+        x = torch.randn(n, self.unet.config.in_channels, size, size, generator=generator).to(device)
+        x = x * sched.init_noise_sigma
+        for t in sched.timesteps:
+            eps = self.guided_noise(sched.scale_model_input(x, t), t, labels, guidance)
+            x = sched.step(eps, t, x, generator=generator).prev_sample
+        return x.clamp(-1, 1)
+
+    def save_pretrained(self, folder):
+        self.unet.save_pretrained(folder)
+        self.scheduler("ddpm").save_pretrained(folder)
+
+    @classmethod
+    def from_pretrained(cls, folder, **kwargs):
+        from diffusers import UNet2DModel
+
+        unet = UNet2DModel.from_pretrained(folder, **kwargs)
+        return cls(unet=unet)
