@@ -114,7 +114,9 @@ def train(name: str, steps: int | None = None, out: str | Path | None = None, ru
         start, losses, wall = _load_state(run_dir, model, optimizer, ema)
         accelerator.print(f"resuming {name} from step {start} ({run_dir})")
     model, optimizer = accelerator.prepare(model, optimizer)
+    prepared = time.perf_counter()
     train_set, test_set = training_data(spec, seed)
+    data_seconds = round(time.perf_counter() - prepared, 1)
     rank, world = accelerator.process_index, accelerator.num_processes
     began = time.perf_counter()
     stop = min(steps, until) if until else steps
@@ -152,7 +154,7 @@ def train(name: str, steps: int | None = None, out: str | Path | None = None, ru
         model.load_state_dict({k: v.to(model.state_dict()[k].dtype) for k, v in ema.items()})
     model = model.cpu().eval()
     metrics = {"steps": steps, "resumed_from": start, "wall_time_s": round(wall + time.perf_counter() - began, 1),
-               "final_train_loss": round(sum(losses[-50:]) / max(1, len(losses[-50:])), 4)}
+               "data_seconds": data_seconds, "final_train_loss": round(sum(losses[-50:]) / max(1, len(losses[-50:])), 4)}
     if hasattr(model, "quality"):
         metrics.update(model.quality(test_set, train_set))
     if accelerator.is_main_process:

@@ -1,5 +1,6 @@
 """The training path end to end, the registry's loading, and hub loading that never hangs."""
 import time
+from pathlib import Path
 
 import pytest
 import torch
@@ -39,7 +40,7 @@ def test_resumed_training_equals_an_uninterrupted_run(tmp_path):
         torch.testing.assert_close(a, b)
 
 
-def test_shipped_checkpoint_loads_and_its_quality_holds():
+def test_shipped_flow_loads_and_its_quality_holds():
     from playground.train import training_data
 
     spec = registry.get_spec("flow-moons")
@@ -47,7 +48,43 @@ def test_shipped_checkpoint_loads_and_its_quality_holds():
     train_set, test_set = training_data(spec, seed=0)
     figures = model.quality(test_set, train_set)
     assert figures["test_nll_nats"] < 1.6 < figures["gaussian_fit_nll_nats"]
-    assert all(p.stat().st_size < 10 * 2 ** 20 for p in spec.path.iterdir())
+
+
+@pytest.mark.parametrize("name", ["diffusion-2d", "flow-matching-2d", "rectified-flow-2d"])
+def test_shipped_2d_models_beat_a_fitted_gaussian_on_every_shape(name):
+    from playground.data import get_dataset
+    from playground.tasks.evaluate import gaussian_fit_samples, sliced_wasserstein
+
+    model = registry.load(name)
+    for k, shape in enumerate(model.shapes):
+        held_out = torch.as_tensor(get_dataset(f"toy2d:{shape}", "test", n=3000, seed=5), dtype=torch.float32)
+        train = torch.as_tensor(get_dataset(f"toy2d:{shape}", "train", n=3000, seed=5), dtype=torch.float32)
+        samples = model.sample(3000, generator=torch.Generator().manual_seed(k), shape=k, steps=100)
+        assert sliced_wasserstein(samples, held_out) < 0.5 * sliced_wasserstein(gaussian_fit_samples(train, 3000), held_out)
+
+
+def test_shipped_classifier_reads_mnist_at_99_percent():
+    import os
+
+    if not (Path(os.environ["PLAYGROUND_DATA_DIR"]) / "mnist").exists():
+        pytest.skip("offline MNIST not present")
+    from playground.data import mnist
+
+    images, labels = mnist("test")
+    model = registry.load("mnist-classifier")
+    assert (model.predict(images).argmax(-1) == labels).float().mean() >= 0.99
+
+
+@pytest.mark.parametrize("name", [n for n, s in registry.SPECS.items() if not s.hub])
+def test_every_local_model_ships_a_small_safetensors_checkpoint_with_a_card(name):
+    folder = registry.get_spec(name).path
+    files = {p.name: p for p in folder.iterdir()}
+    assert "config.json" in files and "README.md" in files
+    assert any(n.endswith(".safetensors") for n in files)
+    assert not any(n.endswith((".bin", ".pt", ".pth", ".ckpt", ".pkl")) for n in files)
+    assert all(p.stat().st_size < 10 * 2 ** 20 for p in files.values())
+    card = files["README.md"].read_text()
+    assert f"python -m playground.train {name}" in card and "wall_time_s" in card and "Hardware" in card
 
 
 def test_hub_model_fails_fast_with_a_clear_message_when_unreachable(monkeypatch):
