@@ -130,4 +130,7 @@ def paths_figure(results, data, title, max_paths: int = 150) -> go.Figure:
                                  marker=dict(size=4, color=colour)), 1, col)
     fig.update_yaxes(scaleanchor="x", scaleratio=1, range=[-4, 4])
     fig.update_xaxes(range=[-4, 4])
-    return _layout(fig, title, height=470, uirevision="paths")
+    fig = _layout(fig, title, height=500, uirevision="paths")
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.1, xanchor="center", x=0.5),
+                      margin=dict(t=95, b=60))
+    return fig

@@ -50,7 +50,7 @@ def build_tab(demo: gr.Blocks) -> None:
             with gr.Column(scale=1, min_width=260):
                 shape = gr.Dropdown(SHAPES_2D, value=DEFAULTS["shape"], label="Shape")
                 steps = gr.Slider(1, MAX_STEPS, value=DEFAULTS["steps"], step=1, label="ODE steps")
-                solver = gr.Radio(list(SOLVERS), value=DEFAULTS["solver"], label="ODE solver (flow matching)")
+                solver = gr.Radio(list(SOLVERS), value=DEFAULTS["solver"], label="ODE solver (for the two flows)")
                 particles = gr.Slider(10, MAX_PARTICLES, value=DEFAULTS["n"], step=10, label="Particles")
                 seed = gr.Number(DEFAULTS["seed"], label="Seed", precision=0)
                 button = gr.Button("Run the three ODEs", variant="primary")
