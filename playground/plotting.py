@@ -134,3 +134,64 @@ def paths_figure(results, data, title, max_paths: int = 150) -> go.Figure:
     fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.1, xanchor="center", x=0.5),
                       margin=dict(t=95, b=60))
     return fig
+
+
+def schedule_figure(alpha_bar, log_snr, t: int, title: str) -> go.Figure:
+    """alpha_bar_t and log SNR_t against t, the current t marked."""
+    from plotly.subplots import make_subplots
+
+    steps = np.arange(len(alpha_bar))
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    fig.add_trace(go.Scatter(x=steps, y=alpha_bar, name="alpha_bar (signal kept)", line=dict(color=COLOURS["estimate"])))
+    fig.add_trace(go.Scatter(x=steps, y=log_snr, name="log SNR", line=dict(color=COLOURS["true"], dash="dash")),
+                  secondary_y=True)
+    fig.add_vline(x=t, line=dict(color="#333", width=2), annotation_text=f"t = {t}")
+    fig.update_xaxes(title_text="timestep t")
+    fig.update_yaxes(title_text="alpha_bar", range=[0, 1.02], secondary_y=False)
+    fig.update_yaxes(title_text="log SNR", secondary_y=True)
+    return _layout(fig, title, height=300)
+
+
+def points_figure(x0, xt, title: str) -> go.Figure:
+    """A 2-D shape before and after noising."""
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=x0[:, 0], y=x0[:, 1], mode="markers", name="x_0 (data)",
+                             marker=dict(size=3, color="rgba(120,120,120,0.35)")))
+    fig.add_trace(go.Scatter(x=xt[:, 0], y=xt[:, 1], mode="markers", name="x_t", marker=dict(size=3, color="#1f77b4")))
+    fig.update_xaxes(range=[-4, 4])
+    fig.update_yaxes(range=[-4, 4], scaleanchor="x", scaleratio=1)
+    return _layout(fig, title, height=420)
+
+
+def particles_animation(paths, title: str, points=None, scores=None, max_frames: int = 40) -> go.Figure:
+    """Particles flowing from noise to data (play button, frame slider), faint paths, optional score arrows."""
+    steps = len(paths) - 1
+    shown = sorted(set(np.linspace(0, steps, min(max_frames, steps + 1)).round().astype(int)))
+    trails = paths[:, :200]
+    lines = np.concatenate([trails, np.full((1, trails.shape[1], 2), np.nan)]).transpose(1, 0, 2).reshape(-1, 2)
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=lines[:, 0], y=lines[:, 1], mode="lines", name="paths", hoverinfo="skip",
+                             line=dict(width=0.7, color="rgba(90,90,90,0.3)")))
+    if scores is not None:
+        norm = np.linalg.norm(scores, axis=1, keepdims=True)
+        tips = points + 0.35 * np.tanh(norm / 3) * scores / np.maximum(norm, 1e-9)  # length saturates
+        arrows = np.stack([points, tips, np.full_like(points, np.nan)], 1).reshape(-1, 2)
+        fig.add_trace(go.Scatter(x=arrows[:, 0], y=arrows[:, 1], mode="lines", name="learned score at t",
+                                 line=dict(width=1.2, color="rgba(214,39,40,0.7)"), hoverinfo="skip"))
+        fig.add_trace(go.Scatter(x=tips[:, 0], y=tips[:, 1], mode="markers", showlegend=False, hoverinfo="skip",
+                                 marker=dict(size=3, color="rgba(214,39,40,0.9)")))
+    fig.add_trace(go.Scatter(x=paths[-1, :, 0], y=paths[-1, :, 1], mode="markers", name="particles",
+                             marker=dict(size=4, color="#1f77b4")))
+    moving = len(fig.data) - 1
+    fig.frames = [go.Frame(data=[go.Scatter(x=paths[k, :, 0], y=paths[k, :, 1])], traces=[moving], name=str(k))
+                  for k in shown]
+    fig.update_layout(
+        updatemenus=[dict(type="buttons", x=0.0, y=-0.12, xanchor="left", showactive=False, buttons=[
+            dict(label="▶ play", method="animate", args=[None, dict(frame=dict(duration=120, redraw=False),
+                                                                      fromcurrent=True, transition=dict(duration=0))])])],
+        sliders=[dict(x=0.12, y=-0.05, len=0.88, active=len(shown) - 1, currentvalue=dict(prefix="step "), steps=[
+            dict(label=str(k), method="animate", args=[[str(k)], dict(mode="immediate", frame=dict(duration=0, redraw=False))])
+            for k in shown])])
+    fig.update_xaxes(range=[-4, 4])
+    fig.update_yaxes(range=[-4, 4], scaleanchor="x", scaleratio=1)
+    return _layout(fig, title, height=560)

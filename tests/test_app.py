@@ -149,3 +149,27 @@ def test_reflow_straightens_the_paths_and_survives_few_steps(client):
 def test_flow_matching_bad_input(client, args, message):
     with pytest.raises(AppError, match=message):
         client.predict(*args, api_name="/flow_matching")
+
+
+def test_diffusion_forward_on_a_shape_and_a_digit(client):
+    fig, gallery, schedule, note = client.predict("2-D shape", "spirals", 0, 500, 0, api_name="/diffusion_forward")
+    assert fig and schedule and "t = 500" in note and "alpha_bar" in note
+    fig2, gallery2, _, note2 = client.predict("MNIST digit", "moons", 3, 999, 1, api_name="/diffusion_forward")
+    assert len(gallery2["value"]) == 2 and "t = 999" in note2
+    with pytest.raises(AppError, match="Digit index|greater than maximum"):
+        client.predict("MNIST digit", "moons", 10_000, 10, 0, api_name="/diffusion_forward")
+
+
+@pytest.mark.parametrize("sampler", ["ddpm", "ddim", "dpm++", "euler", "euler-ancestral"])
+def test_diffusion_reverse_with_every_sampler(client, sampler):
+    fig = client.predict("moons", sampler, 8, 0.5, 200, 0, 100, api_name="/diffusion_reverse")
+    assert fig
+
+
+def test_diffusion_reverse_bad_input(client):
+    with pytest.raises(AppError, match="from 1 to 500"):
+        client.predict("moons", "euler", 900, 0.0, 200, 0, 100, api_name="/diffusion_reverse")
+    with pytest.raises(AppError, match="less than minimum"):
+        client.predict("moons", "ddim", 0, 0.0, 200, 0, 100, api_name="/diffusion_reverse")
+    with pytest.raises(AppError, match="greater than maximum|Particles"):
+        client.predict("moons", "ddim", 10, 0.0, 50_000, 0, 100, api_name="/diffusion_reverse")

@@ -8,6 +8,48 @@ from torch import nn
 
 from playground.models.toy_mlp import ConditionalMLP
 
+# Sampler name -> diffusers scheduler class; all share the model's training noise schedule.
+SAMPLERS = {"ddpm": "DDPMScheduler", "ddim": "DDIMScheduler", "dpm++": "DPMSolverMultistepScheduler",
+            "euler": "EulerDiscreteScheduler", "euler-ancestral": "EulerAncestralDiscreteScheduler"}
+# The cosine schedule's last timesteps have sigma = sqrt((1 - alpha_bar) / alpha_bar) in the thousands;
+# samplers that step in sigma (and DPM-Solver++) diverge from there, so they stop at 500 steps, whose
+# "leading" spacing starts at t = 998.
+MAX_STEPS = {"ddpm": 1000, "ddim": 1000, "dpm++": 500, "euler": 500, "euler-ancestral": 500}
+
+
+def make_scheduler(kind: str, train_timesteps: int, beta_schedule: str):
+    """A diffusers scheduler of the named kind for a model trained with this noise schedule."""
+    import diffusers
+
+    if kind not in SAMPLERS:
+        raise ValueError(f"Unknown sampler '{kind}'. Choose one of {', '.join(SAMPLERS)}.")
+    config = dict(num_train_timesteps=train_timesteps, beta_schedule=beta_schedule, timestep_spacing="leading")
+    if kind in ("ddpm", "ddim"):
+        config["clip_sample"] = False
+    return getattr(diffusers, SAMPLERS[kind])(**config)
+
+
+@torch.no_grad()
+def sampling_path(model, noise, cond, steps: int, kind: str = "ddim", eta: float = 0.0, generator=None):
+    """Reverse diffusion from x_T = noise with any sampler: the states before each step and the result.
+
+    Euler-type samplers work on x scaled by sqrt(sigma^2 + 1); the path is stored in the model's own
+    (variance-preserving) scale, so every sampler's path can be drawn on the same axes.
+    """
+    if not 1 <= steps <= MAX_STEPS.get(kind, 0):
+        raise ValueError(f"The {kind} sampler takes 1 to {MAX_STEPS.get(kind, 0)} steps, not {steps}.")
+    sched = model.scheduler(kind)
+    sched.set_timesteps(steps, device=noise.device)
+    x, path = noise * sched.init_noise_sigma, []
+    extra = {"eta": eta} if kind == "ddim" else {}
+    for t in sched.timesteps:
+        x_in = sched.scale_model_input(x, t)
+        path.append(x_in)
+        eps = model(x_in, t.expand(len(x)), cond)
+        x = sched.step(eps, t, x, generator=generator, **extra).prev_sample
+    path.append(x)
+    return torch.stack(path)
+
 
 class ToyDiffusion(nn.Module, PyTorchModelHubMixin):
     """eps_theta(x_t, t, shape) on 2-D points, one model for several shapes."""
@@ -22,11 +64,8 @@ class ToyDiffusion(nn.Module, PyTorchModelHubMixin):
         self.register_buffer("alpha_bar", self.scheduler("ddpm").alphas_cumprod.float(), persistent=False)
 
     def scheduler(self, kind: str = "ddim"):
-        """A fresh diffusers scheduler with this model's noise schedule: 'ddpm' or 'ddim'."""
-        from diffusers import DDIMScheduler, DDPMScheduler
-
-        cls = {"ddpm": DDPMScheduler, "ddim": DDIMScheduler}[kind]
-        return cls(num_train_timesteps=self.train_timesteps, beta_schedule=self.beta_schedule, clip_sample=False)
+        """A fresh diffusers scheduler with this model's noise schedule."""
+        return make_scheduler(kind, self.train_timesteps, self.beta_schedule)
 
     def forward(self, xt, t, y):
         """The predicted noise; t is the integer timestep (B,)."""
@@ -43,17 +82,9 @@ class ToyDiffusion(nn.Module, PyTorchModelHubMixin):
         ab = self.alpha_bar[t][:, None]
         return ab.sqrt() * x0 + (1 - ab).sqrt() * eps
 
-    @torch.no_grad()
     def ode_paths(self, noise, y, steps: int):
-        """DDIM with eta = 0 from x_T = noise: the points after every step, (steps + 1, B, 2)."""
-        sched = self.scheduler("ddim")
-        sched.set_timesteps(steps, device=noise.device)
-        x, path = noise, [noise]
-        for t in sched.timesteps:
-            eps = self(x, t.expand(len(x)), y)
-            x = sched.step(eps, t, x, eta=0.0).prev_sample
-            path.append(x)
-        return torch.stack(path)
+        """DDIM with eta = 0 (the probability-flow ODE) from x_T = noise: (steps + 1, B, 2)."""
+        return sampling_path(self, noise, y, steps, "ddim", 0.0)
 
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator | None = None, shape: int = 0, steps: int = 50):
@@ -82,19 +113,12 @@ class DigitDiffusion(nn.Module):
         self.unet = unet if unet is not None else UNet2DModel(**unet_config)
         self.null_class = self.unet.config.num_class_embeds - 1
         self.label_dropout = label_dropout
-        self.schedule = dict(num_train_timesteps=train_timesteps, beta_schedule=beta_schedule, clip_sample=False)
+        self.schedule = dict(num_train_timesteps=train_timesteps, beta_schedule=beta_schedule)
         self.register_buffer("alpha_bar", self.scheduler("ddpm").alphas_cumprod.float(), persistent=False)
 
     def scheduler(self, kind: str = "ddim"):
-        """A diffusers scheduler with this model's noise schedule, by name."""
-        import diffusers
-
-        names = {"ddpm": "DDPMScheduler", "ddim": "DDIMScheduler", "dpm++": "DPMSolverMultistepScheduler",
-                 "euler": "EulerDiscreteScheduler", "euler-ancestral": "EulerAncestralDiscreteScheduler"}
-        config = dict(self.schedule)
-        if kind in ("dpm++", "euler", "euler-ancestral"):
-            config.pop("clip_sample")
-        return getattr(diffusers, names[kind])(**config)
+        """A diffusers scheduler with this model's noise schedule, by name (see SAMPLERS)."""
+        return make_scheduler(kind, self.schedule["num_train_timesteps"], self.schedule["beta_schedule"])
 
     def forward(self, xt, t, labels):
         return self.unet(xt, t, class_labels=labels).sample

@@ -13,6 +13,9 @@ touch**, live, with real models, on a laptop CPU (faster on a GPU). Change one k
 - **Density estimation**: kernel density estimation (Parzen windows) in 1-D and 2-D; kernels, bandwidth
   rules, each point's kernel under the sum, held-out likelihood against bandwidth (under- vs
   over-smoothing), up to a million points, and the curse of dimensionality.
+- **Diffusion**: the forward process on an MNIST digit or a 2-D shape with its noise schedule; the
+  reverse process in 2-D with diffusers' samplers (DDPM, DDIM with eta, DPM-Solver++, Euler, Euler
+  ancestral) and any number of steps, particles flowing from noise to data, and the learned score field.
 - **Flow matching**: the same noise carried to a 2-D shape by a flow-matching model and by a diffusion
   model's probability-flow ODE, side by side: straight against curved paths, ODE solver and steps.
 

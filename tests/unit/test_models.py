@@ -136,3 +136,17 @@ def test_digit_diffusion_round_trips_through_a_diffusers_folder(tmp_path):
     assert isinstance(again.unet, UNet2DModel)
     for a, b in zip(model.state_dict().values(), again.state_dict().values()):
         torch.testing.assert_close(a, b)
+
+
+@pytest.mark.parametrize("kind", ["ddpm", "ddim", "dpm++", "euler", "euler-ancestral"])
+def test_every_sampler_runs_seeded_and_respects_its_step_limit(kind):
+    from playground.models.diffusion import MAX_STEPS, sampling_path
+
+    model = family_class("toy-diffusion")(**TINY["toy-diffusion"])
+    noise, y = torch.randn(5, 2), torch.zeros(5, dtype=torch.long)
+    runs = [sampling_path(model, noise, y, 4, kind, 0.5, torch.Generator().manual_seed(1)) for _ in range(2)]
+    assert runs[0].shape == (5, 5, 2) and torch.isfinite(runs[0]).all()
+    torch.testing.assert_close(runs[0], runs[1])
+    torch.testing.assert_close(runs[0][0], noise)  # the path starts at the noise, in the model's own scale
+    with pytest.raises(ValueError, match="steps"):
+        sampling_path(model, noise, y, MAX_STEPS[kind] + 1, kind)
