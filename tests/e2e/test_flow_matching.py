@@ -1,4 +1,5 @@
-"""The Flow matching tab in a real browser: a share link draws both ODEs; moving the steps redraws."""
+"""The Flow matching tab (playground/ui/flow_matching_tab.py) in a real browser: a share link draws the
+three ODEs; moving the steps and the solver redraws."""
 import re
 
 import pytest
