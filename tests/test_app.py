@@ -7,6 +7,7 @@ from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
 from app import MAX_UPLOAD
+from app_server import wait_until_idle
 from playground.models import bandwidth
 from playground.toydata import toy_sample
 from playground.ui import CSS, build_app
@@ -29,6 +30,7 @@ def client():
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
                 max_file_size=MAX_UPLOAD, css=CSS)
     yield Client(f"http://127.0.0.1:{port}/", verbose=False)
+    wait_until_idle(demo)
     demo.close()
 
 

@@ -8,6 +8,7 @@ import socket
 from pathlib import Path
 
 import pytest
+from app_server import wait_until_idle
 
 CHROMIUM = Path(os.environ.get("PLAYGROUND_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -64,8 +65,10 @@ def app_url(chromium_path):
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
+        wait_until_idle(demo)
         demo.close()
         mp.undo()
+
 
 
 @pytest.fixture(scope="session")
