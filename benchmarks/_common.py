@@ -104,3 +104,38 @@ def quiet_run(fn, label: str, limit: float = 0.10, attempts: int = 4, pids=()):
     if not 0 <= best[1] <= limit:
         print(f"WARNING {label}: no quiet attempt; keeping the least disturbed one ({best[1]:.0%} other load)")
     return best
+
+
+def ms(fn):
+    """(milliseconds, result) of one call."""
+    t0 = time.perf_counter()
+    out = fn()
+    return (time.perf_counter() - t0) * 1e3, out
+
+
+def interleaved(fn_a, fn_b, repeats: int, label: str, warmup: int = 3):
+    """Warm both up, then time them alternately (drifting load hits both alike) in a quiet block:
+    (ms_a, ms_b) lists."""
+    for _ in range(warmup):  # allocator, FFT plans, first-call paths
+        fn_a()
+        fn_b()
+
+    def compare():
+        times_a, times_b = [], []
+        for _ in range(repeats):
+            times_a.append(ms(fn_a)[0])
+            times_b.append(ms(fn_b)[0])
+        return times_a, times_b
+
+    return quiet_run(compare, label)[0]
+
+
+def bandwidth_change_ms(kde, bandwidths, label: str, warmup: int = 3) -> list:
+    """Times of `kde.evaluate(h)` for each new h on a KDE whose bins are already cached."""
+    for h in bandwidths[:warmup]:
+        kde.evaluate(h * 1.01, "gaussian")
+
+    def run():
+        return [ms(lambda h=h: kde.evaluate(h, "gaussian"))[0] for h in bandwidths]
+
+    return quiet_run(run, label)[0]

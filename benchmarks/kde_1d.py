@@ -8,12 +8,11 @@ Run from the repo root: python benchmarks/kde_1d.py
 import os
 import statistics
 import sys
-import time
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO_ROOT)
 
-from _common import quiet_run  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
+from _common import bandwidth_change_ms, interleaved, ms, quiet_run  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
 from playground.device import configure_threads  # noqa: E402
 
 configure_threads(workers=1)  # one request: torch gets every core
@@ -40,30 +39,11 @@ def kdepy(x, h=H):
     return FFTKDE(bw=h).fit(x).evaluate(GRID)
 
 
-def ms(fn):
-    t0 = time.perf_counter()
-    out = fn()
-    return (time.perf_counter() - t0) * 1e3, out
-
-
 def main():
     x = np.random.default_rng(0).standard_normal(N)
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, N = {N:,}, grid {GRID}, h = {H}")
 
-    # Warm up both (allocator, FFT plans, numba-free KDEpy paths).
-    for _ in range(3):
-        ours(x)
-        kdepy(x)
-
-    # (a) interleaved so that any drift in machine load hits both equally.
-    def compare():
-        t_ours, t_kdepy = [], []
-        for _ in range(REPEATS):
-            t_ours.append(ms(lambda: ours(x))[0])
-            t_kdepy.append(ms(lambda: kdepy(x))[0])
-        return t_ours, t_kdepy
-
-    (t_ours, t_kdepy), _ = quiet_run(compare, "(a) full evaluation")
+    t_ours, t_kdepy = interleaved(lambda: ours(x), lambda: kdepy(x), REPEATS, "(a) full evaluation")
     ours_ms, kdepy_ms = statistics.median(t_ours), statistics.median(t_kdepy)
     print(f"(a) ours {ours_ms:.2f} ms (min {min(t_ours):.2f}), KDEpy FFTKDE {kdepy_ms:.2f} ms (min {min(t_kdepy):.2f})")
 
@@ -75,17 +55,7 @@ def main():
     print(f"    max |ours - KDEpy| on our grid = {diff:.2e} (peak {ref.max():.4f})")
 
     # (c) bandwidth change on an existing object: bins are cached, only the kernel FFT is redone.
-    kde.evaluate(H, "gaussian")
-    for i in range(5):
-        kde.evaluate(H * (1.01 + 0.001 * i), "gaussian")
-    def bandwidth_changes():
-        t_bw = []
-        for i in range(BW_REPEATS):
-            h = 10 ** (-1.3 + 0.002 * (i + 1))  # each call a different bandwidth
-            t_bw.append(ms(lambda: kde.evaluate(h, "gaussian"))[0])
-        return t_bw
-
-    t_bw, _ = quiet_run(bandwidth_changes, "(c) bandwidth change")
+    t_bw = bandwidth_change_ms(kde, [10 ** (-1.3 + 0.002 * (i + 1)) for i in range(BW_REPEATS)], "(c) bandwidth change")
     bw_ms = statistics.median(t_bw)
     print(f"(c) bandwidth change {bw_ms:.3f} ms (p90 {np.percentile(t_bw, 90):.3f})")
 

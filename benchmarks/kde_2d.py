@@ -7,12 +7,11 @@ Run from the repo root: python benchmarks/kde_2d.py
 import os
 import statistics
 import sys
-import time
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO_ROOT)
 
-from _common import quiet_run  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
+from _common import bandwidth_change_ms, interleaved  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
 from playground.device import configure_threads  # noqa: E402
 
 configure_threads(workers=1)  # one request: torch gets every core
@@ -40,28 +39,11 @@ def kdepy(x2, h=H):
     return FFTKDE(bw=h).fit(x2).evaluate((GRID, GRID))
 
 
-def ms(fn):
-    t0 = time.perf_counter()
-    out = fn()
-    return (time.perf_counter() - t0) * 1e3, out
-
-
 def main():
     x2 = np.random.default_rng(0).standard_normal((N, 2))
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, N = {N:,}, grid {GRID}x{GRID}, h = {H}")
 
-    for _ in range(3):
-        ours(x2)
-        kdepy(x2)
-
-    def compare():
-        t_ours, t_kdepy = [], []
-        for _ in range(REPEATS):
-            t_ours.append(ms(lambda: ours(x2))[0])
-            t_kdepy.append(ms(lambda: kdepy(x2))[0])
-        return t_ours, t_kdepy
-
-    (t_ours, t_kdepy), _ = quiet_run(compare, "full evaluation")
+    t_ours, t_kdepy = interleaved(lambda: ours(x2), lambda: kdepy(x2), REPEATS, "full evaluation")
     ours_ms, kdepy_ms = statistics.median(t_ours), statistics.median(t_kdepy)
     print(f"full: ours {ours_ms:.2f} ms (min {min(t_ours):.2f}), KDEpy FFTKDE {kdepy_ms:.2f} ms (min {min(t_kdepy):.2f})")
 
@@ -72,17 +54,7 @@ def main():
     ref = FFTKDE(bw=H).fit(x2).evaluate(mesh).reshape(GRID, GRID)
     print(f"      max |ours - KDEpy| on our grid = {np.max(np.abs(dens.numpy() - ref)):.2e} (peak {ref.max():.4f})")
 
-    kde.evaluate(H, "gaussian")
-    for i in range(3):
-        kde.evaluate(H * (1.01 + 0.01 * i), "gaussian")
-    def bandwidth_changes():
-        t_bw = []
-        for i in range(BW_REPEATS):
-            h = H * 10 ** (0.003 * (i + 1))  # each call a different bandwidth
-            t_bw.append(ms(lambda: kde.evaluate(h, "gaussian"))[0])
-        return t_bw
-
-    t_bw, _ = quiet_run(bandwidth_changes, "bandwidth change")
+    t_bw = bandwidth_change_ms(kde, [H * 10 ** (0.003 * (i + 1)) for i in range(BW_REPEATS)], "bandwidth change")
     bw_ms = statistics.median(t_bw)
     print(f"bandwidth change {bw_ms:.2f} ms (p90 {np.percentile(t_bw, 90):.2f})")
 

@@ -117,9 +117,15 @@ def estimate(dim, dataset, n, seed, typed, kernel, log10_h, rule, view, show_tru
     if est.mass_shown < 0.99:
         notes.append(f"only {est.mass_shown:.0%} of the estimate's mass lies on the plotted range")
     info = (f"**h = {h:.4g}** (the kernel's standard deviation{', on both axes' if lab.dim == 2 else ''}) · "
-            f"**{lab.n:,} points** · method: **{est.method}** · {compute_ms:.0f} ms"
+            f"**{lab.n:,} points**{_describe(dim, dataset)} · method: **{est.method}** · {compute_ms:.0f} ms"
             + "".join(f"  \n⚠️ {note}" for note in notes))
     return fig, heldout, info, round(math.log10(h), 3), rule
+
+
+def _describe(dim: str, dataset: str) -> str:
+    """The preset's one-line description, e.g. " of 0.3 N(-2, 0.5²) + 0.7 N(1.5, 1)"."""
+    toy = (TOY_1D if dim == "1-D" else TOY_2D).get(dataset)
+    return f" of {toy.blurb}" if toy else ""
 
 
 def estimate_manual(*args):
