@@ -9,10 +9,14 @@ import os
 import shutil
 import urllib.request
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from playground.toydata import TOY_1D, TOY_2D, toy_sample
+
+if TYPE_CHECKING:
+    import torch
 
 DATA_DIR_ENV = "PLAYGROUND_DATA_DIR"
 SHAKESPEARE_URL = "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt"

@@ -175,3 +175,64 @@ def test_diffusion_reverse_bad_input(client):
         client.predict("moons", "ddim", 0, 0.0, 200, 0, 100, api_name="/diffusion_reverse")
     with pytest.raises(AppError, match="greater than maximum|Particles"):
         client.predict("moons", "ddim", 10, 0.0, 50_000, 0, 100, api_name="/diffusion_reverse")
+
+
+def _digits(client, sampler="ddim", steps=20, eta=0.0, guidance=3.0, label="7", batch=4, seed=0):
+    return client.submit(sampler, steps, eta, guidance, label, batch, seed, api_name="/diffusion_digits")
+
+
+def test_diffusion_digits_stream_frames_then_samples(client):
+    job = _digits(client)
+    final = job.result(timeout=300)
+    outputs = job.outputs()
+    assert len(outputs) >= 10  # frames arrived one by one before the result
+    xt, x0, status, samples, strip = final
+    assert "Done" in status and "20 ddim steps" in status and "of 4**" in status
+    assert samples and strip and xt and x0
+    assert "Step 1 of 20" in outputs[0][2]
+
+
+def test_diffusion_digits_every_sampler_and_random_labels(client):
+    for sampler in ["ddpm", "dpm++", "euler", "euler-ancestral"]:
+        *_, status, samples, _ = _digits(client, sampler=sampler, steps=5, label="random", batch=2).result(timeout=300)
+        assert "5 " + sampler in status and "of 2**" in status and samples
+        assert "this few steps" in status  # too few steps are called out
+
+
+@pytest.mark.parametrize("args,message", [
+    (dict(steps=0), "less than minimum|Steps"),
+    (dict(sampler="dpm++", steps=600), "from 1 to 500"),
+    (dict(guidance=25), "greater than maximum|Guidance"),
+    (dict(guidance=-1), "less than minimum|Guidance"),
+    (dict(batch=500), "greater than maximum|Batch"),
+    (dict(label="11"), "not in the list of choices|Unknown class"),
+    (dict(sampler="heun"), "not in the list of choices|Unknown sampler"),
+    (dict(seed=2 ** 70), "Seed"),
+])
+def test_diffusion_digits_bad_input(client, args, message):
+    with pytest.raises(AppError, match=message):
+        _digits(client, **args).result(timeout=60)
+
+
+def test_diffusion_digits_cancel_stops_the_stream(client):
+    import time
+
+    from playground import registry
+
+    calls = []  # the server runs in this process: count its UNet calls
+    hook = registry.load("mnist-diffusion").unet.register_forward_hook(lambda *_: calls.append(1))
+    try:
+        job = _digits(client, sampler="ddpm", steps=1000, batch=8)
+        deadline = time.time() + 120
+        while not job.outputs() and time.time() < deadline:
+            time.sleep(0.1)
+        assert job.outputs(), "no frame arrived"
+        job.cancel()
+        time.sleep(3)
+        frames, made = len(job.outputs()), len(calls)
+        time.sleep(3)
+        assert len(job.outputs()) == frames and len(calls) == made < 500  # the sampler stopped
+    finally:
+        hook.remove()
+    *_, status, _, _ = _digits(client, steps=2, batch=1).result(timeout=60)  # and the server serves on
+    assert "Done" in status

@@ -103,7 +103,8 @@ class ToyDiffusion(nn.Module, PyTorchModelHubMixin):
 class DigitDiffusion(nn.Module):
     """Class-conditional DDPM on 28x28 digits: diffusers' UNet2DModel with one class embedding more
     than there are digits, the 'no class' token, so classifier-free guidance (Ho and Salimans 2022)
-    works. Saved and loaded as a plain diffusers folder (UNet config + safetensors + scheduler)."""
+    works. Saved and loaded as a plain diffusers folder (UNet config + safetensors + scheduler).
+    A UNet without class embeddings works too (unconditional; labels and guidance are then ignored)."""
 
     def __init__(self, unet=None, train_timesteps: int = 1000, beta_schedule: str = "squaredcos_cap_v2",
                  label_dropout: float = 0.1, **unet_config):
@@ -111,16 +112,26 @@ class DigitDiffusion(nn.Module):
         from diffusers import UNet2DModel
 
         self.unet = unet if unet is not None else UNet2DModel(**unet_config)
-        self.null_class = self.unet.config.num_class_embeds - 1
+        classes = self.unet.config.num_class_embeds
+        self.null_class = classes - 1 if classes else None
         self.label_dropout = label_dropout
         self.schedule = dict(num_train_timesteps=train_timesteps, beta_schedule=beta_schedule)
         self.register_buffer("alpha_bar", self.scheduler("ddpm").alphas_cumprod.float(), persistent=False)
+
+    @property
+    def classes(self) -> int:
+        """How many real classes (digits) the model knows; 0 when unconditional."""
+        return self.null_class or 0
 
     def scheduler(self, kind: str = "ddim"):
         """A diffusers scheduler with this model's noise schedule, by name (see SAMPLERS)."""
         return make_scheduler(kind, self.schedule["num_train_timesteps"], self.schedule["beta_schedule"])
 
-    def forward(self, xt, t, labels):
+    def forward(self, xt, t, labels=None):
+        if self.null_class is None:
+            return self.unet(xt, t).sample
+        if labels is None:
+            labels = torch.full((len(xt),), self.null_class, dtype=torch.long, device=xt.device)
         return self.unet(xt, t, class_labels=labels).sample
 
     def loss(self, images, labels):
@@ -128,8 +139,9 @@ class DigitDiffusion(nn.Module):
         from playground.data import images_to_float
 
         x0 = images_to_float(images).to(self.alpha_bar.device)
-        labels = torch.where(torch.rand(len(labels), device=labels.device) < self.label_dropout,
-                             torch.full_like(labels, self.null_class), labels)
+        if self.null_class is not None:
+            labels = torch.where(torch.rand(len(labels), device=labels.device) < self.label_dropout,
+                                 torch.full_like(labels, self.null_class), labels)
         t = torch.randint(0, len(self.alpha_bar), (len(x0),), device=x0.device)
         eps = torch.randn_like(x0)
         ab = self.alpha_bar[t][:, None, None, None]
@@ -137,31 +149,92 @@ class DigitDiffusion(nn.Module):
         return ((self(xt, t, labels) - eps) ** 2).mean()
 
     def guided_noise(self, xt, t, labels, guidance: float):
-        """eps_uncond + w (eps_cond - eps_uncond), both halves in one batch; w = 1 is plain conditioning."""
-        if guidance == 1.0:
+        """eps_uncond + w (eps_cond - eps_uncond), both halves in one batch; w = 1 is plain conditioning,
+        w = 0 the unconditional model."""
+        if self.null_class is None or labels is None or guidance == 1.0:
             return self(xt, t, labels)
         null = torch.full_like(labels, self.null_class)
+        if guidance == 0.0:
+            return self(xt, t, null)
         t2 = t if torch.as_tensor(t).ndim == 0 else torch.cat([t, t])
         eps_cond, eps_uncond = self(torch.cat([xt, xt]), t2, torch.cat([labels, null])).chunk(2)
         return eps_uncond + guidance * (eps_cond - eps_uncond)
 
+    def noise(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """x_T for n images, drawn as diffusers' pipelines draw it (on the CPU, then moved)."""
+        size, channels = self.unet.config.sample_size, self.unet.config.in_channels
+        return torch.randn(n, channels, size, size, generator=generator).to(self.alpha_bar.device)
+
     @torch.no_grad()
-    def sample(self, n: int, generator: torch.Generator | None = None, labels=None, guidance: float = 3.0,
-               steps: int = 50, kind: str = "ddim"):
-        """n digits (N, 1, 28, 28) in [-1, 1]; labels None means random digits."""
+    def sample_steps(self, noise, labels=None, steps: int = 50, kind: str = "ddim", eta: float = 0.0,
+               guidance: float = 3.0, generator: torch.Generator | None = None, bf16: bool = False):
+        """The reverse process step by step: yields (i, t, x_t, predicted x_0) before each step, then
+        (steps, None, x_0, x_0) at the end. x_t is in the model's variance-preserving scale for every
+        sampler; the predicted x_0 = (x_t - sqrt(1 - alpha_bar_t) eps) / sqrt(alpha_bar_t).
+        Closing the generator stops the work. `bf16` runs the UNet under bfloat16 autocast."""
+        if not 1 <= steps <= MAX_STEPS.get(kind, 0):
+            raise ValueError(f"The {kind} sampler takes 1 to {MAX_STEPS.get(kind, 0)} steps, not {steps}.")
         device = self.alpha_bar.device
-        if labels is None:
-            labels = torch.randint(0, self.null_class, (n,), generator=generator)
-        labels = torch.as_tensor(labels, dtype=torch.long).to(device)
+        if labels is not None:
+            labels = torch.as_tensor(labels, dtype=torch.long).to(device)
         sched = self.scheduler(kind)
         sched.set_timesteps(steps, device=device)
-        size = self.unet.config.sample_size
-        x = torch.randn(n, self.unet.config.in_channels, size, size, generator=generator).to(device)
-        x = x * sched.init_noise_sigma
-        for t in sched.timesteps:
-            eps = self.guided_noise(sched.scale_model_input(x, t), t, labels, guidance)
-            x = sched.step(eps, t, x, generator=generator).prev_sample
-        return x.clamp(-1, 1)
+        x = noise.to(device) * sched.init_noise_sigma
+        extra = {"eta": eta} if kind == "ddim" else {}
+        for i, t in enumerate(sched.timesteps):
+            x_in = sched.scale_model_input(x, t)
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
+                eps = self.guided_noise(x_in, t, labels, guidance).float()
+            ab = self.alpha_bar[int(round(float(t)))]
+            yield i, int(round(float(t))), x_in, (x_in - (1 - ab).sqrt() * eps) / ab.sqrt()
+            x = sched.step(eps, t, x, generator=generator, **extra).prev_sample
+        yield steps, None, x, x
+
+    @torch.no_grad()
+    def sample(self, n: int, generator: torch.Generator | None = None, labels=None, guidance: float = 3.0,
+               steps: int = 50, kind: str = "ddim", eta: float = 0.0, bf16: bool = False):
+        """n digits (N, 1, 28, 28) in [0, 1]; labels None means random digits (or unconditional)."""
+        if labels is None and self.null_class is not None:
+            labels = torch.randint(0, self.null_class, (n,), generator=generator)
+        x = None
+        for *_, x, _ in self.sample_steps(self.noise(n, generator), labels, steps, kind, eta, guidance, generator, bf16):
+            pass
+        return (x.clamp(-1, 1) + 1) / 2
+
+    def quality(self, test: tuple, train: tuple) -> dict:
+        """The card's figures: how often the classifier reads guided samples as the asked digit, and FID."""
+        from playground.tasks.evaluate import digit_quality
+
+        return digit_quality(self, test, train)
+
+    def as_ddim_pipeline(self, labels=None, guidance: float = 1.0):
+        """This model as a stock diffusers DDIMPipeline, the reference our sampling loop is checked and
+        timed against: its UNet is a copy whose forward applies the labels and the guidance."""
+        from diffusers import DDIMPipeline, UNet2DModel
+        from diffusers.models.unets.unet_2d import UNet2DOutput
+
+        null = self.null_class
+
+        class GuidedUNet(UNet2DModel):
+            def forward(self, sample, timestep, class_labels=None, return_dict=True):
+                if null is None or labels is None:
+                    out = super().forward(sample, timestep).sample
+                else:
+                    cond = torch.as_tensor(labels, dtype=torch.long, device=sample.device)
+                    if guidance == 1.0:
+                        out = super().forward(sample, timestep, cond).sample
+                    else:
+                        both = super().forward(torch.cat([sample, sample]), timestep,
+                                               torch.cat([cond, torch.full_like(cond, null)])).sample
+                        c, u = both.chunk(2)
+                        out = u + guidance * (c - u)
+                return UNet2DOutput(sample=out) if return_dict else (out,)
+
+        unet = GuidedUNet.from_config(self.unet.config)
+        unet.load_state_dict(self.unet.state_dict())
+        pipe = DDIMPipeline(unet.to(self.alpha_bar.device).eval(), self.scheduler("ddim"))
+        pipe.set_progress_bar_config(disable=True)
+        return pipe
 
     def save_pretrained(self, folder):
         self.unet.save_pretrained(folder)
@@ -169,7 +242,13 @@ class DigitDiffusion(nn.Module):
 
     @classmethod
     def from_pretrained(cls, folder, **kwargs):
+        import json
+        from pathlib import Path
+
         from diffusers import UNet2DModel
 
         unet = UNet2DModel.from_pretrained(folder, **kwargs)
-        return cls(unet=unet)
+        sched = Path(folder) / "scheduler_config.json"
+        config = json.loads(sched.read_text()) if sched.exists() else {}
+        return cls(unet=unet, train_timesteps=config.get("num_train_timesteps", 1000),
+                   beta_schedule=config.get("beta_schedule", "squaredcos_cap_v2"))

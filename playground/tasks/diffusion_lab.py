@@ -57,3 +57,77 @@ def to_image(x: torch.Tensor, scale: int = 8) -> np.ndarray:
     """A (1, 1, H, W) tensor in about [-1, 1] as a crisp uint8 (H*scale, W*scale) picture."""
     img = ((x[0, 0].clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).numpy()
     return np.kron(img, np.ones((scale, scale), dtype=np.uint8))
+
+
+DIGIT_MODEL = "mnist-diffusion"
+
+
+def digit_grid(x: torch.Tensor, cols: int = 8, scale: int = 2, gap: int = 1) -> np.ndarray:
+    """Images (N, 1, H, W) in about [-1, 1] as one uint8 grid picture, cols wide, pixels scaled up."""
+    n, _, h, w = x.shape
+    cols = max(1, min(cols, n))
+    rows = -(-n // cols)
+    img = ((x[:, 0].float().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).cpu().numpy()
+    canvas = np.full((rows * (h + gap) - gap, cols * (w + gap) - gap), 255, dtype=np.uint8)
+    for k in range(n):
+        r, c = divmod(k, cols)
+        canvas[r * (h + gap):r * (h + gap) + h, c * (w + gap):c * (w + gap) + w] = img[k]
+    return np.kron(canvas, np.ones((scale, scale), dtype=np.uint8))
+
+
+def annotated_grid(samples: torch.Tensor, asked, read, confidence, cols: int = 8, scale: int = 3) -> np.ndarray:
+    """Samples as an RGB grid, each digit over 'asked -> read  confidence' in green (read as asked) or red."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    n, _, h, w = samples.shape
+    cols = max(1, min(cols, n))
+    rows, cell_w, cell_h, band = -(-n // cols), w * scale + 6, h * scale + 24, 18
+    canvas = Image.new("RGB", (cols * cell_w, rows * cell_h), "white")
+    draw = ImageDraw.Draw(canvas)
+    font = ImageFont.load_default(size=13)
+    for k in range(n):
+        r, c = divmod(k, cols)
+        digit = Image.fromarray(digit_grid(samples[k:k + 1], cols=1, scale=scale)).convert("RGB")
+        canvas.paste(digit, (c * cell_w + 3, r * cell_h + 2))
+        ok = int(asked[k]) == int(read[k])
+        draw.text((c * cell_w + 4, r * cell_h + h * scale + (24 - band) // 2 + 2),
+                  f"{int(asked[k])} -> {int(read[k])}  {float(confidence[k]):.0%}",
+                  fill=(22, 128, 60) if ok else (200, 30, 30), font=font)
+    return np.asarray(canvas)
+
+
+def digit_labels(label, n: int, generator: torch.Generator) -> torch.Tensor:
+    """n class labels: all the same digit, or random digits drawn with the generator (label None)."""
+    if label is None:
+        return torch.randint(0, 10, (n,), generator=generator)
+    return torch.full((n,), int(label), dtype=torch.long)
+
+
+def digit_stream(sampler: str, steps: int, eta: float, guidance: float, label, n: int, seed: int,
+                 frames: int = 25, strip: int = 10, bf16: bool = True):
+    """Sample n digits with the trained MNIST model, streaming what happens.
+
+    Yields ("frame", step, t, x_t grid, predicted-x_0 grid) about `frames` times, then
+    ("done", samples (n, 1, 28, 28), labels, strip picture of sample 0: x_t above predicted x_0 at
+    `strip` evenly spaced steps, seconds). Closing the generator stops the sampler.
+    """
+    import time
+
+    model = registry.load(DIGIT_MODEL)
+    g = torch.Generator().manual_seed(seed)
+    labels = digit_labels(label, n, g)
+    noise = model.noise(n, g)
+    every = max(1, -(-steps // frames))
+    keep = set(np.linspace(0, steps - 1, min(strip, steps)).round().astype(int).tolist())
+    top, bottom = [], []
+    began = time.perf_counter()
+    for i, t, xt, x0 in model.sample_steps(noise, labels, steps, sampler, eta, guidance, g, bf16):
+        if t is None:
+            top.append(xt[:1]), bottom.append(xt[:1])
+            picture = digit_grid(torch.cat(top + bottom), cols=len(top), scale=3)
+            yield "done", xt.clamp(-1, 1), labels, picture, time.perf_counter() - began
+            return
+        if i in keep:
+            top.append(xt[:1]), bottom.append(x0[:1])
+        if i % every == 0 or i == steps - 1:
+            yield "frame", i, t, digit_grid(xt), digit_grid(x0)

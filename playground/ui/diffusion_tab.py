@@ -9,6 +9,8 @@ from playground.data import DatasetUnavailable
 from playground.models.diffusion import MAX_STEPS, SAMPLERS
 from playground.registry import SHAPES_2D
 from playground.tasks import diffusion_lab as lab
+from playground.ui import checks
+from playground.ui.digit_handlers import LABELS, MAX_BATCH, MAX_GUIDANCE, sample_digits
 from playground.ui.urlstate import query_value, sync_url
 
 TAB_ID = "diffusion"
@@ -16,20 +18,16 @@ INTRO = """### Diffusion: destroy data with noise, learn to undo it
 **Forward**: x_t = sqrt(alpha_bar_t) x_0 + sqrt(1 - alpha_bar_t) eps; slide t and watch the signal drown.
 **Reverse**: a network trained to predict eps walks particles from pure noise back to the shape; choose
 the sampler and the number of steps (too few and the shape is missed). The red arrows are the learned
-score, the direction of rising density at the chosen noise level."""
+score, the direction of rising density at the chosen noise level.
+**Digits**: a class-conditional UNet turns noise into MNIST digits while you watch x_t and its guess of
+x_0; guidance w mixes the conditional and unconditional predictions, eps_uncond + w (eps_cond - eps_uncond)."""
 DEFAULTS = dict(source="2-D shape", shape="moons", digit=0, t=300, sampler="ddim", steps=50, eta=0.0, n=1000,
-                seed=0, score_t=100)
-
-
-def _whole(value, name: str, lo: int, hi: int) -> int:
-    if value is None or not math.isfinite(float(value)) or not lo <= int(value) <= hi:
-        raise gr.Error(f"{name} must be a whole number from {lo:,} to {hi:,}.")
-    return int(value)
+                seed=0, score_t=100, dsampler="ddim", dsteps=50, deta=0.0, w=3.0, label="random", batch=16, dseed=0)
 
 
 def forward(source, shape, digit, t, seed):
     """x_0 beside x_t, and where t sits on the schedule."""
-    t, seed = _whole(t, "t", 0, 999), abs(_whole(seed, "Seed", -2 ** 62, 2 ** 62)) % 2 ** 32
+    t, seed = checks.whole(t, "t", 0, 999), checks.seed(seed)
     if shape not in SHAPES_2D:
         raise gr.Error(f"Unknown shape '{shape}'.")
     alpha_bar, log_snr = lab.schedule()
@@ -37,7 +35,7 @@ def forward(source, shape, digit, t, seed):
     note = f"t = {t}: alpha_bar = {alpha_bar[t]:.4f}, noise std = {math.sqrt(1 - alpha_bar[t]):.3f}, log SNR = {log_snr[t]:.2f}"
     if source == "MNIST digit":
         try:
-            x0, xt = lab.forward_noise("digit", _whole(digit, "Digit index", 0, 9999), t, seed)
+            x0, xt = lab.forward_noise("digit", checks.whole(digit, "Digit index", 0, 9999), t, seed)
         except DatasetUnavailable as error:
             raise gr.Error(str(error)) from None
         gallery = [(lab.to_image(x0), "x_0"), (lab.to_image(xt), f"x_t, t = {t}")]
@@ -51,11 +49,11 @@ def reverse(shape, sampler, steps, eta, particles, seed, score_t):
     """Particles from noise to the shape with the chosen sampler, and the score field at score_t."""
     if shape not in SHAPES_2D or sampler not in SAMPLERS:
         raise gr.Error("Choose a known shape and sampler.")
-    steps = _whole(steps, f"Steps for {sampler}", 1, MAX_STEPS[sampler])
+    steps = checks.whole(steps, f"Steps for {sampler}", 1, MAX_STEPS[sampler])
     if eta is None or not 0 <= float(eta) <= 1:
         raise gr.Error("eta must be between 0 (deterministic DDIM) and 1 (DDPM-like noise).")
-    n = _whole(particles, "Particles", 10, 3000)
-    seed, score_t = abs(_whole(seed, "Seed", -2 ** 62, 2 ** 62)) % 2 ** 32, _whole(score_t, "Score t", 0, 999)
+    n = checks.whole(particles, "Particles", 10, 3000)
+    seed, score_t = checks.seed(seed), checks.whole(score_t, "Score t", 0, 999)
     paths = lab.reverse_2d(shape, sampler, steps, float(eta), n, seed)
     points, scores = lab.score_field(shape, score_t)
     title = f"{sampler}, {steps} steps" + (f", eta = {float(eta):g}" if sampler == "ddim" else "") + f" · score at t = {score_t}"
@@ -83,7 +81,7 @@ def build_tab(demo: gr.Blocks) -> None:
         gr.Markdown("#### Reverse process (2-D)")
         with gr.Row():
             with gr.Column(scale=1, min_width=260):
-                sampler = gr.Radio(list(SAMPLERS), value=DEFAULTS["sampler"], label="Sampler")
+                sampler = gr.Radio(list(SAMPLERS), value=DEFAULTS["sampler"], label="Sampler", elem_id="diffusion-sampler")
                 steps = gr.Slider(1, 1000, value=DEFAULTS["steps"], step=1,
                                   label="Steps (DPM-Solver++ and the Euler samplers stop at 500)")
                 eta = gr.Slider(0, 1, value=DEFAULTS["eta"], step=0.05, label="eta (DDIM only)")
@@ -92,16 +90,50 @@ def build_tab(demo: gr.Blocks) -> None:
                 button = gr.Button("Sample", variant="primary")
             with gr.Column(scale=2):
                 animation = gr.Plot(label="Particles from noise to data", elem_id="diffusion-reverse-plot")
+        gr.Markdown("#### Reverse process (MNIST digits)")
+        with gr.Row():
+            with gr.Column(scale=1, min_width=260):
+                d_sampler = gr.Radio(list(SAMPLERS), value=DEFAULTS["dsampler"], label="Digit sampler",
+                                     elem_id="digits-sampler")
+                d_steps = gr.Slider(1, 1000, value=DEFAULTS["dsteps"], step=1, elem_id="digits-steps",
+                                    label="Digit steps (DPM-Solver++ and the Euler samplers stop at 500)")
+                d_eta = gr.Slider(0, 1, value=DEFAULTS["deta"], step=0.05, label="Digit eta (DDIM only)")
+                guidance = gr.Slider(0, MAX_GUIDANCE, value=DEFAULTS["w"], step=0.5, elem_id="digits-guidance",
+                                     label="Guidance scale w (0 = unconditional, 1 = no guidance)")
+                label = gr.Dropdown(LABELS, value=DEFAULTS["label"], label="Digit to draw", elem_id="digits-label")
+                batch = gr.Slider(1, MAX_BATCH, value=DEFAULTS["batch"], step=1, label="How many digits")
+                d_seed = gr.Number(DEFAULTS["dseed"], precision=0, label="Sampling seed (any whole number, used mod 2^32)")
+                with gr.Row():
+                    go = gr.Button("Generate digits", variant="primary", elem_id="digits-go")
+                    stop = gr.Button("Stop", variant="stop", elem_id="digits-stop")
+            with gr.Column(scale=2):
+                status = gr.Markdown("Press **Generate digits**: x_t and the predicted x_0 stream in as the sampler runs.",
+                                     elem_id="digits-status")
+                with gr.Row():
+                    xt_frame = gr.Image(label="x_t (what the sampler holds)", format="png", elem_id="digits-xt",
+                                        interactive=False)
+                    x0_frame = gr.Image(label="predicted x_0 (its guess of the result)", format="png",
+                                        elem_id="digits-x0", interactive=False)
+                samples = gr.Image(label="Samples: digit asked -> digit the MNIST classifier reads (green when they agree)",
+                                   format="png", elem_id="digits-samples", interactive=False)
+                strip = gr.Image(label="The first sample's trajectory: x_t (top) and predicted x_0 (bottom), noise to digit",
+                                 format="png", elem_id="digits-strip", interactive=False, height=220)
     fwd_in, rev_in = [source, shape, digit, t, seed], [shape, sampler, steps, eta, particles, seed, score_t]
+    digit_in, digit_out = [d_sampler, d_steps, d_eta, guidance, label, batch, d_seed], [xt_frame, x0_frame, status,
+                                                                                         samples, strip]
     gr.on([tab.select] + [c.input for c in fwd_in], forward, fwd_in, [points, images, sched, note],
           api_name="diffusion_forward", trigger_mode="always_last", concurrency_id="compute")
     gr.on([button.click, tab.select] + [c.input for c in (sampler, steps, eta, particles, score_t)], reverse, rev_in,
           animation, api_name="diffusion_reverse", trigger_mode="always_last", concurrency_id="compute")
-    settings = [source, shape, digit, t, seed, sampler, steps, eta, particles, score_t]
+    run = go.click(sample_digits, digit_in, digit_out, api_name="diffusion_digits", concurrency_id="compute")
+    stop.click(None, None, None, cancels=[run])
+    settings = [source, shape, digit, t, seed, sampler, steps, eta, particles, score_t, *digit_in]
     sync_url(tab, TAB_ID, dict(source=source, shape=shape, digit=digit, t=t, seed=seed, sampler=sampler, steps=steps,
-                               eta=eta, n=particles, score_t=score_t))
+                               eta=eta, n=particles, score_t=score_t, dsampler=d_sampler, dsteps=d_steps, deta=d_eta,
+                               w=guidance, label=label, batch=batch, dseed=d_seed))
     demo.load(_restore, None, settings, api_name=False).then(
-        _run_if_linked, fwd_in + rev_in, [points, images, sched, note, animation], concurrency_id="compute")
+        _run_if_linked, fwd_in + rev_in, [points, images, sched, note, animation], concurrency_id="compute").then(
+        _digits_if_linked, digit_in, digit_out, concurrency_id="compute")
 
 
 def _restore(request: gr.Request):
@@ -112,12 +144,30 @@ def _restore(request: gr.Request):
             query_value(q, "sampler", DEFAULTS["sampler"], choices=tuple(SAMPLERS)),
             query_value(q, "steps", DEFAULTS["steps"], int, bounds=(1, 1000)),
             query_value(q, "eta", 0.0, float, bounds=(0, 1)), query_value(q, "n", DEFAULTS["n"], int, bounds=(10, 3000)),
-            query_value(q, "score_t", DEFAULTS["score_t"], int, bounds=(0, 999)))
+            query_value(q, "score_t", DEFAULTS["score_t"], int, bounds=(0, 999)),
+            query_value(q, "dsampler", DEFAULTS["dsampler"], choices=tuple(SAMPLERS)),
+            query_value(q, "dsteps", DEFAULTS["dsteps"], int, bounds=(1, 1000)),
+            query_value(q, "deta", 0.0, float, bounds=(0, 1)),
+            query_value(q, "w", DEFAULTS["w"], float, bounds=(0, MAX_GUIDANCE)),
+            query_value(q, "label", DEFAULTS["label"], choices=LABELS),
+            query_value(q, "batch", DEFAULTS["batch"], int, bounds=(1, MAX_BATCH)), query_value(q, "dseed", 0, int))
+
+
+def _linked(request) -> bool:
+    return query_value(request.query_params if request else None, "tab", "") == TAB_ID
 
 
 def _run_if_linked(source, shape, digit, t, seed, shape2, sampler, steps, eta, particles, seed2, score_t,
                    request: gr.Request):
     """A link to this tab draws at once; otherwise nothing runs until the tab is opened."""
-    if query_value(request.query_params if request else None, "tab", "") != TAB_ID:
+    if not _linked(request):
         return (gr.skip(),) * 5
     return (*forward(source, shape, digit, t, seed), reverse(shape, sampler, steps, eta, particles, seed, score_t))
+
+
+def _digits_if_linked(d_sampler, d_steps, d_eta, guidance, label, batch, d_seed, request: gr.Request):
+    """A link that names digit settings samples the digits too (streamed, like the button)."""
+    if not _linked(request) or "dsteps" not in request.query_params:
+        yield (gr.skip(),) * 5
+        return
+    yield from sample_digits(d_sampler, d_steps, d_eta, guidance, label, batch, d_seed)

@@ -1,0 +1,212 @@
+"""MNIST diffusion speed: our sampling loop against diffusers' DDIM pipeline, streaming overhead, DDIM-50
+of 16 digits at guidance 3 (bf16 and fp32), the UNet's FLOP rate against the matmul rate, readability of
+the bf16 samples, and four concurrent requests to the running app against one alone.
+
+Run from the repo root: python benchmarks/digit_diffusion.py [--quick]   (--quick skips the 1,000-sample
+quality check and the app part)
+"""
+import argparse
+import io
+import os
+import statistics
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO_ROOT)
+
+from _common import interleaved, ms, quiet_run  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
+from playground.device import configure_threads  # noqa: E402
+
+configure_threads(workers=1)  # both cores for this process, as for a single request on an idle app
+
+import torch  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from playground import registry  # noqa: E402
+from playground.tasks import diffusion_lab as lab  # noqa: E402
+
+N, STEPS, GUIDANCE, REPEATS = 16, 50, 3.0, 5
+LABELS = torch.arange(N) % 10
+
+
+def med(times):
+    return statistics.median(times)
+
+
+def loop_vs_pipeline(model):
+    """fp32, same UNet, same seed, DDIM-50 with guidance 3: our loop (which also computes the predicted x_0
+    at every step) against DDIMPipeline whose UNet applies the same guidance."""
+    pipe = model.as_ddim_pipeline(LABELS, GUIDANCE)
+
+    def ours():
+        return model.sample(N, generator=torch.Generator().manual_seed(0), labels=LABELS, guidance=GUIDANCE,
+                            steps=STEPS)
+
+    def theirs():
+        return pipe(batch_size=N, generator=torch.Generator().manual_seed(0), num_inference_steps=STEPS, eta=0.0,
+                    output_type="pt").images
+
+    diff = float((ours() - theirs()).abs().max())  # both in [0, 1]
+    a, b = interleaved(ours, theirs, REPEATS, "loop vs pipeline", warmup=1)
+    print(f"fp32 DDIM-{STEPS} x {N}: ours {med(a):.0f} ms, DDIMPipeline {med(b):.0f} ms, max |difference| {diff:.1e}")
+    return med(a), med(b)
+
+
+def png(array):
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def streaming_overhead():
+    """The tab's whole stream (frames as grids, each encoded to PNG as Gradio does, the strip) against the
+    bare sampling loop, both bf16, same work."""
+    model = registry.load(lab.DIGIT_MODEL)
+
+    def bare():
+        return model.sample(N, generator=torch.Generator().manual_seed(0), labels=LABELS, guidance=GUIDANCE,
+                            steps=STEPS, bf16=True)
+
+    def streamed():
+        frames = 0
+        for event in lab.digit_stream("ddim", STEPS, 0.0, GUIDANCE, 7, N, 0, bf16=True):
+            if event[0] == "frame":
+                png(event[3]), png(event[4])
+                frames += 1
+            else:
+                png(event[3]), png(lab.digit_grid(event[1]))
+        return frames
+
+    frames = streamed()
+    a, b = interleaved(bare, streamed, REPEATS, "streaming overhead", warmup=1)
+    print(f"bf16 DDIM-{STEPS} x {N}: bare loop {med(a):.0f} ms, streamed with {frames} frames {med(b):.0f} ms")
+    return med(a), med(b), frames
+
+
+def sampling_times(model):
+    def run(bf16):
+        return ms(lambda: model.sample(N, generator=torch.Generator().manual_seed(1), labels=LABELS,
+                                       guidance=GUIDANCE, steps=STEPS, bf16=bf16))
+
+    run(True), run(False)
+
+    def both():
+        return [run(True)[0] for _ in range(REPEATS)], [run(False)[0] for _ in range(3)]
+
+    (bf16, fp32), _ = quiet_run(both, "DDIM-50 x 16")
+    print(f"DDIM-{STEPS} of {N} digits at guidance {GUIDANCE:g}: bf16 {med(bf16):.0f} ms (min {min(bf16):.0f}), "
+          f"fp32 {med(fp32):.0f} ms")
+    return med(bf16), med(fp32)
+
+
+def flop_rate(model):
+    """FLOPs of one guided UNet call (batch 2N) counted by torch, the time of that call in bf16, and the
+    bf16 and fp32 matmul rates measured in the same process."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    x, t = torch.randn(2 * N, 1, 28, 28), torch.full((2 * N,), 500)
+    labels = torch.cat([LABELS, torch.full((N,), model.null_class)])
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        model(x, t, labels)
+    flops = counter.get_total_flops()
+
+    def unet():
+        with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
+            return model(x, t, labels)
+
+    def matmul_rate(dtype, size=2048):
+        a, b = torch.randn(size, size, dtype=dtype), torch.randn(size, size, dtype=dtype)
+        for _ in range(3):
+            a @ b
+        best = min(ms(lambda: a @ b)[0] for _ in range(10))
+        return 2 * size ** 3 / (best / 1e3)
+
+    for _ in range(5):
+        unet()
+
+    def measure():
+        return ([ms(unet)[0] for _ in range(20)], matmul_rate(torch.bfloat16), matmul_rate(torch.float32))
+
+    (times, mm_bf16, mm_fp32), _ = quiet_run(measure, "FLOP rate")
+    rate = flops / (med(times) / 1e3)
+    print(f"UNet call, batch {2 * N}: {flops / 1e9:.2f} GFLOP in {med(times):.1f} ms = {rate / 1e9:.0f} GFLOP/s; "
+          f"matmul 2048^2: bf16 {mm_bf16 / 1e9:.0f} GFLOP/s, fp32 {mm_fp32 / 1e9:.0f} GFLOP/s")
+    return flops, med(times), rate, mm_bf16, mm_fp32
+
+
+def quality_bf16(model):
+    from playground.data import mnist
+    from playground.tasks.evaluate import digit_quality
+
+    began = time.perf_counter()
+    figures = digit_quality(model, mnist("test"), mnist("train"), bf16=True)
+    print(f"bf16 samples, 1,000 at guidance 3, DDIM-50 ({time.perf_counter() - began:.0f} s): {figures}")
+    return figures
+
+
+def concurrent_requests():
+    """Four sampling requests at once to `python app.py` (its default policy: one worker per core, each
+    cores // workers threads) against one alone; each request is DDIM-50 of 16 digits at guidance 3."""
+    from gradio_client import Client
+
+    from app_roundtrip import free_port, start_app, stop
+
+    port = free_port(7881)
+    log = open(os.path.join(os.environ.get("TMPDIR", "/tmp"), f"bench_digits_{port}.log"), "w")
+    proc, _, _ = start_app(port, log)
+    try:
+        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+
+        def request(seed):
+            t0 = time.perf_counter()
+            client.submit("ddim", STEPS, 0.0, GUIDANCE, "random", N, seed, api_name="/diffusion_digits").result(
+                timeout=600)
+            return (time.perf_counter() - t0) * 1e3
+
+        request(0)  # loads the models
+
+        def measure():
+            solo = [request(s) for s in range(3)]
+            with ThreadPoolExecutor(4) as pool:
+                together = list(pool.map(request, range(10, 14)))
+            return solo, together
+
+        (solo, together), _ = quiet_run(measure, "concurrent requests", pids=[proc.pid])
+    finally:
+        stop(proc)
+        log.close()
+    worst = max(together) / med(solo)
+    print(f"app request alone: {med(solo):.0f} ms; four at once: "
+          + ", ".join(f"{t:.0f}" for t in sorted(together)) + f" ms; slowest / alone = {worst:.2f}")
+    return med(solo), together, worst
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="skip the quality check and the app requests")
+    args = parser.parse_args()
+    model = registry.load(lab.DIGIT_MODEL)
+    ours_ms, pipe_ms = loop_vs_pipeline(model)
+    bare_ms, streamed_ms, frames = streaming_overhead()
+    bf16_ms, fp32_ms = sampling_times(model)
+    flops, call_ms, rate, mm_bf16, mm_fp32 = flop_rate(model)
+    overhead = streamed_ms / bare_ms - 1
+    fields = (f"vs_pipeline={pipe_ms / ours_ms:.2f} streaming_overhead={overhead:.3f} ddim50x16_bf16_ms={bf16_ms:.0f} "
+              f"ddim50x16_fp32_ms={fp32_ms:.0f} unet_gflops={rate / 1e9:.0f} matmul_bf16_gflops={mm_bf16 / 1e9:.0f} "
+              f"flop_fraction={rate / mm_bf16:.3f}")
+    print("targets: loop/pipeline ratio >= 1.0 {}, streaming overhead < 10% {}, DDIM-50 x 16 < 2000 ms {}".format(
+        *("met" if ok else "MISSED" for ok in (pipe_ms / ours_ms >= 1.0, overhead < 0.10, bf16_ms < 2000))))
+    if not args.quick:
+        figures = quality_bf16(model)
+        solo_ms, _, worst = concurrent_requests()
+        fields += (f" bf16_readable={figures['readable_at_guidance_3']:.3f} bf16_fid={figures['fid_model_vs_test']:.2f}"
+                   f" app_solo_ms={solo_ms:.0f} four_concurrent_worst_ratio={worst:.2f}")
+        print("targets: readable >= 0.98 {}, four concurrent <= 2x alone {}".format(
+            *("met" if ok else "MISSED" for ok in (figures["readable_at_guidance_3"] >= 0.98, worst <= 2.0))))
+    print(f"RESULT digit_diffusion {fields}")
+
+
+if __name__ == "__main__":
+    main()
