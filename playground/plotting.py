@@ -195,3 +195,64 @@ def particles_animation(paths, title: str, points=None, scores=None, max_frames:
     fig.update_xaxes(range=[-4, 4])
     fig.update_yaxes(range=[-4, 4], scaleanchor="x", scaleratio=1)
     return _layout(fig, title, height=560)
+
+
+def image_grid(x, cols: int = 8, scale: int = 2, gap: int = 1) -> np.ndarray:
+    """Images (N, 1, H, W) with values in [0, 1] (a tensor or array) as one uint8 grid picture, cols wide,
+    each pixel drawn scale x scale, white gaps between cells."""
+    img = (np.clip(np.asarray(x, dtype=np.float32)[:, 0], 0, 1) * 255).round().astype(np.uint8)
+    n, h, w = img.shape
+    cols = max(1, min(cols, n))
+    rows = -(-n // cols)
+    canvas = np.full((rows * (h + gap) - gap, cols * (w + gap) - gap), 255, dtype=np.uint8)
+    for k in range(n):
+        r, c = divmod(k, cols)
+        canvas[r * (h + gap):r * (h + gap) + h, c * (w + gap):c * (w + gap) + w] = img[k]
+    return np.kron(canvas, np.ones((scale, scale), dtype=np.uint8))
+
+
+DIGIT_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
+                 "#17becf"]
+
+
+def latent_map_figure(points, labels, title: str, axes=("z1", "z2"), path=None, marker=None) -> go.Figure:
+    """Encodings (N, 2) coloured by digit, with an optional path (T, 2) and a marked point (2,)."""
+    fig = go.Figure()
+    for digit in range(10):
+        sel = points[labels == digit]
+        fig.add_trace(go.Scattergl(x=sel[:, 0], y=sel[:, 1], mode="markers", name=str(digit),
+                                   marker={"size": 4, "color": DIGIT_COLOURS[digit], "opacity": 0.6}))
+    if path is not None:
+        fig.add_trace(go.Scatter(x=path[:, 0], y=path[:, 1], mode="lines+markers", name="interpolation",
+                                 line={"color": "black", "width": 3}, marker={"size": 7, "color": "black"}))
+    if marker is not None:
+        fig.add_trace(go.Scatter(x=[marker[0]], y=[marker[1]], mode="markers", name="decoded point",
+                                 marker={"size": 16, "color": "red", "symbol": "x"}))
+    fig.update_xaxes(title_text=axes[0])
+    fig.update_yaxes(title_text=axes[1], scaleanchor="x")
+    return _layout(fig, title, height=480)
+
+
+def bar_figure(values, title: str, x_title: str, y_title: str) -> go.Figure:
+    fig = go.Figure(go.Bar(x=[str(i + 1) for i in range(len(values))], y=values, marker_color=COLOURS["estimate"]))
+    fig.update_xaxes(title_text=x_title)
+    fig.update_yaxes(title_text=y_title, rangemode="tozero")
+    return _layout(fig, title, height=320)
+
+
+def frames_animation(frames, title: str, labels=None) -> go.Figure:
+    """Images (T, 1, H, W) in [0, 1] as a plotly animation with a play button and a slider."""
+    imgs = np.clip(np.asarray(frames, dtype=np.float32)[:, 0], 0, 1)[:, ::-1]  # heatmap rows go bottom-up
+    labels = labels or [f"frame {i + 1}" for i in range(len(imgs))]
+    heat = {"colorscale": "gray", "showscale": False, "zmin": 0, "zmax": 1}
+    fig = go.Figure(go.Heatmap(z=imgs[0], **heat),
+                    frames=[go.Frame(data=[go.Heatmap(z=img, **heat)], name=name) for img, name in zip(imgs, labels)])
+    step = {"frame": {"duration": 180, "redraw": True}, "mode": "immediate", "transition": {"duration": 0}}
+    fig.update_layout(
+        updatemenus=[{"type": "buttons", "x": 0.0, "y": -0.08, "xanchor": "left", "buttons": [
+            {"label": "▶ play", "method": "animate", "args": [None, dict(step, fromcurrent=True)]}]}],
+        sliders=[{"x": 0.15, "len": 0.85, "y": -0.05, "steps": [
+            {"label": name, "method": "animate", "args": [[name], step]} for name in labels]}])
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, scaleanchor="x")
+    return _layout(fig, title, height=380)

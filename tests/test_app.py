@@ -236,3 +236,72 @@ def test_diffusion_digits_cancel_stops_the_stream(client):
         hook.remove()
     *_, status, _, _ = _digits(client, steps=2, batch=1).result(timeout=60)  # and the server serves on
     assert "Done" in status
+
+
+VAE2 = ["VAE (beta = 1)", "2-D latent"]
+
+
+def _picture(path, rgb=False):
+    """A digit-like stroke saved as a PNG: dark ink on white paper (or red ink, when rgb)."""
+    import numpy as np
+    from PIL import Image
+
+    a = np.full((200, 160, 3), 255, dtype=np.uint8)
+    a[30:170, 70:95] = (200, 30, 30) if rgb else (0, 0, 0)
+    Image.fromarray(a).save(path)
+    return str(path)
+
+
+def _editor(path=None):
+    f = handle_file(path) if path else None
+    return {"background": f, "layers": [], "composite": f, "id": None}
+
+
+@pytest.mark.parametrize("family", ["autoencoder", "VAE (beta = 1)", "beta-VAE (beta = 4)"])
+@pytest.mark.parametrize("size", ["2-D latent", "16-D latent"])
+def test_latent_overview_for_every_model(client, family, size):
+    samples, recon, fig, manifold, walk, kl, compare, note = client.predict(family, size, 1.0, 0, 0,
+                                                                           api_name="/latent_overview")
+    assert samples and recon and fig and manifold and walk and kl and compare
+    assert family in note and "reconstruction error" in note
+
+
+def test_latent_interpolation_from_an_upload_to_a_test_digit(client, tmp_path):
+    upload = _picture(tmp_path / "one.png", rgb=True)
+    strip, animation, fig, note = client.predict(*VAE2, "drawing or upload", 0, _editor(upload), "test digit", 7,
+                                                 _editor(), "linear", 6, api_name="/latent_interpolate")
+    assert strip and animation and fig
+    assert "linear interpolation in 6 frames" in note and "colour picture converted to grey" in note
+    point, fig2 = client.predict(*VAE2, 0.3, -0.7, api_name="/latent_decode")
+    assert point and fig2
+    assert client.predict(*VAE2, 1, 2, 3, api_name="/latent_arithmetic")
+
+
+@pytest.mark.parametrize("args,message", [
+    (("drawing or upload", 0, None), "Nothing drawn"),
+    (("test digit", 10_000, None), "greater than maximum|index"),
+    (("sideways", 0, None), "not in the list of choices|Unknown"),
+])
+def test_latent_interpolation_bad_input(client, args, message):
+    with pytest.raises(AppError, match=message):
+        client.predict(*VAE2, *args[:2], _editor(args[2]), "test digit", 1, _editor(), "slerp", 10,
+                       api_name="/latent_interpolate")
+
+
+def test_latent_bad_pictures_and_settings(client, tmp_path):
+    blank = tmp_path / "blank.png"
+    from PIL import Image
+
+    Image.new("RGB", (120, 120), "white").save(blank)
+    with pytest.raises(AppError, match="no ink"):
+        client.predict(*VAE2, "drawing or upload", 0, _editor(str(blank)), "test digit", 1, _editor(), "slerp", 5,
+                       api_name="/latent_interpolate")
+    text = tmp_path / "notes.txt"
+    text.write_text("not a picture")
+    with pytest.raises(AppError):
+        client.predict(*VAE2, "drawing or upload", 0, _editor(str(text)), "test digit", 1, _editor(), "slerp", 5,
+                       api_name="/latent_interpolate")
+    with pytest.raises(AppError, match="greater than maximum|Temperature"):
+        client.predict(*VAE2, 50.0, 0, 0, api_name="/latent_overview")
+    # and the server still answers
+    assert client.predict(*VAE2, 0.5, 1, 0, api_name="/latent_overview")[0]

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import torch
 
-from playground import registry
+from playground import plotting, registry
 from playground.data import get_dataset, images_to_float, mnist
 from playground.models.diffusion import sampling_path
 
@@ -63,16 +63,8 @@ DIGIT_MODEL = "mnist-diffusion"
 
 
 def digit_grid(x: torch.Tensor, cols: int = 8, scale: int = 2, gap: int = 1) -> np.ndarray:
-    """Images (N, 1, H, W) in about [-1, 1] as one uint8 grid picture, cols wide, pixels scaled up."""
-    n, _, h, w = x.shape
-    cols = max(1, min(cols, n))
-    rows = -(-n // cols)
-    img = ((x[:, 0].float().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).cpu().numpy()
-    canvas = np.full((rows * (h + gap) - gap, cols * (w + gap) - gap), 255, dtype=np.uint8)
-    for k in range(n):
-        r, c = divmod(k, cols)
-        canvas[r * (h + gap):r * (h + gap) + h, c * (w + gap):c * (w + gap) + w] = img[k]
-    return np.kron(canvas, np.ones((scale, scale), dtype=np.uint8))
+    """Images (N, 1, H, W) in about [-1, 1] (the model's scale) as one uint8 grid picture, pixels scaled up."""
+    return plotting.image_grid(((x.float().cpu() + 1) / 2).numpy(), cols, scale, gap)
 
 
 def annotated_grid(samples: torch.Tensor, asked, read, confidence, cols: int = 8, scale: int = 3) -> np.ndarray:

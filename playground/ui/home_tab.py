@@ -13,9 +13,14 @@ touch**, live, with real models, on a laptop CPU (faster on a GPU). Change one k
 - **Density estimation**: kernel density estimation (Parzen windows) in 1-D and 2-D; kernels, bandwidth
   rules, each point's kernel under the sum, held-out likelihood against bandwidth (under- vs
   over-smoothing), up to a million points, and the curse of dimensionality.
+- **Latent variables**: autoencoder, VAE and beta-VAE on MNIST with a 2-D or a 16-D latent: prior
+  samples with a temperature, reconstructions, the latent map and its decoded manifold, interpolation
+  (linear or spherical) between test digits or your own drawings, latent arithmetic, traversals, KL per
+  dimension, and random latents decoded by the AE against the VAE.
 - **Diffusion**: the forward process on an MNIST digit or a 2-D shape with its noise schedule; the
   reverse process in 2-D with diffusers' samplers (DDPM, DDIM with eta, DPM-Solver++, Euler, Euler
-  ancestral) and any number of steps, particles flowing from noise to data, and the learned score field.
+  ancestral) and any number of steps, particles flowing from noise to data, and the learned score field;
+  class-conditional MNIST digits with classifier-free guidance, x_t and the predicted x_0 streamed live.
 - **Flow matching**: the same noise carried to a 2-D shape by a flow-matching model and by a diffusion
   model's probability-flow ODE, side by side: straight against curved paths, ODE solver and steps.
 

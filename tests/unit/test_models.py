@@ -11,14 +11,17 @@ TINY = {"flow": dict(dim=2, layers=4, hidden=16),
         "digit-diffusion": dict(sample_size=28, in_channels=1, out_channels=1, block_out_channels=[8, 16, 16],
                                 layers_per_block=1, down_block_types=["DownBlock2D", "DownBlock2D", "AttnDownBlock2D"],
                                 up_block_types=["AttnUpBlock2D", "UpBlock2D", "UpBlock2D"], norm_num_groups=4,
-                                num_class_embeds=11)}
+                                num_class_embeds=11),
+        "vae": dict(latent_dim=3, hidden=32, beta=1.0, kind="vae")}
 DATA = {"flow": lambda g: (torch.randn(64, 2, generator=g),),
         "toy-diffusion": lambda g: (torch.randn(64, 2, generator=g), torch.randint(0, 2, (64,), generator=g)),
         "toy-flow-matching": lambda g: (torch.randn(64, 2, generator=g), torch.randint(0, 2, (64,), generator=g)),
         "digit-classifier": lambda g: (torch.randint(0, 256, (8, 28, 28), generator=g, dtype=torch.uint8),
                                        torch.randint(0, 10, (8,), generator=g)),
         "digit-diffusion": lambda g: (torch.randint(0, 256, (4, 28, 28), generator=g, dtype=torch.uint8),
-                                      torch.randint(0, 10, (4,), generator=g))}
+                                      torch.randint(0, 10, (4,), generator=g)),
+        "vae": lambda g: (torch.randint(0, 256, (8, 28, 28), generator=g, dtype=torch.uint8),
+                          torch.randint(0, 10, (8,), generator=g))}
 TRAINABLE = sorted({spec.family for spec in SPECS.values() if spec.train} | {"digit-diffusion"})
 
 

@@ -1,0 +1,156 @@
+"""Handlers of the Latent variables tab: checked inputs in, pictures and figures out. The maths lives in
+playground.tasks.latent; bad input becomes a gr.Error a student can act on."""
+from functools import lru_cache
+
+import gradio as gr
+import numpy as np
+import torch
+
+from playground import plotting, registry
+from playground.data import DatasetUnavailable, mnist
+from playground.tasks import latent
+from playground.ui import checks
+
+FAMILIES = {"autoencoder": "ae", "VAE (beta = 1)": "vae", "beta-VAE (beta = 4)": "beta-vae"}
+SIZES = {"2-D latent": 2, "16-D latent": 16}
+SOURCES = ["test digit", "drawing or upload"]
+MAP_POINTS = 4000
+
+
+def _name(family, size) -> str:
+    checks.choice(family, "model", list(FAMILIES))
+    checks.choice(size, "latent size", list(SIZES))
+    return f"mnist-{FAMILIES[family]}-{SIZES[size]}d"
+
+
+def _model(family, size):
+    name = _name(family, size)
+    ok, why = registry.availability(name)
+    if not ok:
+        raise gr.Error(f"{family} with a {size} is not available: {why}.")
+    return registry.load(name)
+
+
+@lru_cache(maxsize=1)
+def _test_set():
+    try:
+        return mnist("test")
+    except DatasetUnavailable as error:
+        raise gr.Error(str(error)) from None
+
+
+@lru_cache(maxsize=8)
+def _plane(name: str):
+    images, labels = _test_set()
+    return latent.latent_plane(registry.load(name), images[:MAP_POINTS], labels[:MAP_POINTS].numpy())
+
+
+def _digit(index) -> torch.Tensor:
+    images, _ = _test_set()
+    return images[checks.whole(index, "Test digit index", 0, len(images) - 1)][None]
+
+
+def _map(name: str, title: str, path=None, marker=None):
+    _, _, coords, labels = _plane(name)
+    axes = ("z1", "z2") if name.endswith("-2d") else ("principal direction 1", "principal direction 2")
+    return plotting.latent_map_figure(coords, labels, title, axes, path, marker)
+
+
+def overview(family, size, temperature, seed, index):
+    """Samples, reconstructions, the latent map and manifold, KL per dimension, traversals, AE against VAE."""
+    model, name = _model(family, size), _name(family, size)
+    temperature = checks.number(temperature, "Temperature", 0.0, 3.0)
+    g = torch.Generator().manual_seed(checks.seed(seed))
+    start = checks.whole(index, "Test digit index", 0, 9_990)
+    images, _ = _test_set()
+    inputs = images[start:start + 8]
+    recon, err = latent.reconstruct(model, inputs)
+    pair = plotting.image_grid(torch.cat([latent.to_unit(inputs), recon]).numpy(), cols=8, scale=3)
+    mean, basis, coords, _ = _plane(name)
+    lo, hi = np.percentile(coords, 2, axis=0), np.percentile(coords, 98, axis=0)
+    grid = latent.decode_plane(model, mean, basis, np.linspace(lo[0], hi[0], 12), np.linspace(lo[1], hi[1], 12))
+    if model.kind == "vae":
+        kl_dims = latent.kl_per_dim(model, images[:2000])
+        dims = sorted(np.argsort(-kl_dims)[:8].tolist())  # the (at most 8) dimensions the model uses most
+        kl = plotting.bar_figure(kl_dims, f"KL per latent dimension ({family})", "latent dimension", "mean KL (nats)")
+    else:
+        dims = list(range(min(8, model.latent_dim)))
+        kl = plotting.message_figure("An autoencoder has no KL term: choose a VAE to see posterior collapse.", "KL")
+    walk = latent.traversal(model, inputs[:1], dims, np.linspace(-3, 3, 9))
+    note = (f"**{family}, {size}**: mean squared reconstruction error {float(err.mean()):.4f} on test digits "
+            f"{start}-{start + 7}. Traversals move dimensions {', '.join(str(d + 1) for d in dims)} of test digit "
+            f"{start}" + (" (those with the largest KL)." if model.kind == "vae" and model.latent_dim > 8 else "."))
+    return (_samples(model, name, temperature, g), pair, _map(name, f"Test digits in the latent space ({family})"),
+            plotting.image_grid(grid.numpy(), cols=12, scale=2), plotting.image_grid(walk.numpy(), cols=9, scale=2),
+            kl, _ae_vs_vae(size, g), note)
+
+
+def _samples(model, name, temperature, g):
+    if model.kind == "vae":
+        x = model.decode(temperature * torch.randn(32, model.latent_dim, generator=g))
+    else:  # no prior: a Gaussian fitted to the AE's own encodings, scaled by the temperature
+        images, _ = _test_set()
+        z = latent.gaussian_latents(model, images[:5000], 32, g)
+        mean = latent.encode(model, images[:5000]).mean(0)
+        x = model.decode(mean + temperature * (z - mean))
+    return plotting.image_grid(x.numpy(), cols=8, scale=3)
+
+
+def _ae_vs_vae(size, g):
+    """16 random latents decoded by the AE (from a Gaussian fitted to its encodings) and by the VAE (prior)."""
+    images, _ = _test_set()
+    ae, vae = _model("autoencoder", size), _model("VAE (beta = 1)", size)
+    left = ae.decode(latent.gaussian_latents(ae, images[:5000], 16, g))
+    right = vae.decode(torch.randn(16, vae.latent_dim, generator=g))
+    gap = torch.ones(4, 1, 28, 28)
+    rows = [torch.cat([left[4 * r:4 * r + 4], gap[:1], right[4 * r:4 * r + 4]]) for r in range(4)]
+    return plotting.image_grid(torch.cat(rows).numpy(), cols=9, scale=3)
+
+
+def decode_point(family, size, c1, c2):
+    """The image at one point of the map (for a 16-D latent: on the plane of its principal directions)."""
+    model, name = _model(family, size), _name(family, size)
+    c1, c2 = checks.number(c1, "z1", -50.0, 50.0), checks.number(c2, "z2", -50.0, 50.0)
+    mean, basis, _, _ = _plane(name)
+    image = latent.decode_plane(model, mean, basis, [c1], [c2])
+    return plotting.image_grid(image.numpy(), scale=8), _map(name, f"Decoded point ({c1:.2f}, {c2:.2f})",
+                                                             marker=(c1, c2))
+
+
+def _endpoint(label, source, index, editor):
+    checks.choice(source, f"source of {label}", SOURCES)
+    if source == "test digit":
+        return _digit(index), []
+    picture = (editor or {}).get("composite") if isinstance(editor, dict) else None
+    if picture is None:
+        raise gr.Error(f"Nothing drawn or uploaded for {label}: draw a digit on its sketchpad or upload a picture.")
+    try:
+        digit, notes = latent.ink_from_picture(np.asarray(picture))
+    except ValueError as error:
+        raise gr.Error(f"{label}: {error}") from None
+    return torch.as_tensor(digit)[None], [f"{label}: {n}" for n in notes]
+
+
+def interpolate(family, size, a_source, a_index, a_editor, b_source, b_index, b_editor, method, frames):
+    """Frames from A to B through the latent space: a strip, an animation, and the path on the map."""
+    model, name = _model(family, size), _name(family, size)
+    method = checks.choice(method, "interpolation", ["linear", "slerp"])
+    frames = checks.whole(frames, "Frames", 2, 30)
+    (a, notes_a), (b, notes_b) = _endpoint("A", a_source, a_index, a_editor), _endpoint("B", b_source, b_index, b_editor)
+    images, path = latent.interpolate(model, a, b, frames, method)
+    mean, basis, _, _ = _plane(name)
+    strip = torch.cat([latent.to_unit(a), images, latent.to_unit(b)])
+    labels = [f"{k / (frames - 1):.2f}" for k in range(frames)]
+    note = (f"{method} interpolation in {frames} frames: the strip shows input A, the frames (the first and last "
+            "are the reconstructions of A and B), then input B." + "".join(f" {n}." for n in notes_a + notes_b))
+    return (plotting.image_grid(strip.numpy(), cols=frames + 2, scale=3),
+            plotting.frames_animation(images.numpy(), f"{method} interpolation, A to B", labels),
+            _map(name, f"{method} path from A to B", path=((path - mean) @ basis.T).numpy()), note)
+
+
+def arithmetic(family, size, a, b, c):
+    """decode(z_a - z_b + z_c) beside the three inputs' reconstructions."""
+    model = _model(family, size)
+    out = latent.arithmetic(model, _digit(a), _digit(b), _digit(c))
+    inputs = torch.cat([latent.to_unit(_digit(i)) for i in (a, b, c)])
+    return plotting.image_grid(torch.cat([inputs, torch.ones(1, 1, 28, 28), out]).numpy(), cols=4, scale=4)
