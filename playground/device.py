@@ -70,3 +70,23 @@ def describe() -> str:
     workers = _configured["workers"] or 1
     plural = "s" if threads != 1 else ""
     return f"CPU · {threads} thread{plural} per request × {workers} parallel request(s) on {cpu_cores()} cores"
+
+
+@functools.lru_cache(maxsize=1)
+def fast_bf16() -> bool:
+    """Whether bfloat16 autocast speeds models up here: on CUDA GPUs that support it, and on CPUs with bf16
+    instructions (avx512_bf16 or AMX); elsewhere bf16 is emulated and slower. `PLAYGROUND_BF16=0/1` decides."""
+    env = os.environ.get("PLAYGROUND_BF16", "").strip()
+    if env:
+        return env not in ("0", "false", "no")
+    device = get_device()
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    if device.type != "cpu":
+        return False
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = f.read()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags

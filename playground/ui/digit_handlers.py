@@ -1,10 +1,9 @@
 """The Diffusion tab's MNIST reverse process: a generator handler that streams x_t and the predicted
 x_0 while the trained class-conditional UNet samples, then shows the samples (read back by the
 classifier) and one sample's trajectory. Cancelling the event closes the generator, which stops the work."""
-import os
-
 import gradio as gr
 
+from playground.device import fast_bf16
 from playground.models.diffusion import MAX_STEPS, SAMPLERS
 from playground.registry import availability
 from playground.tasks import diffusion_lab as lab
@@ -14,9 +13,6 @@ from playground.ui import checks
 LABELS = ["random"] + [str(k) for k in range(10)]
 MAX_BATCH = 64
 MAX_GUIDANCE = 10.0
-# bfloat16 autocast halves the CPU time on machines with bf16 matrix units (see BENCHMARKS.md); set
-# PLAYGROUND_BF16=0 for plain float32.
-BF16 = os.environ.get("PLAYGROUND_BF16", "1") != "0"
 
 
 def sample_digits(sampler, steps, eta, guidance, label, batch, seed):
@@ -32,7 +28,7 @@ def sample_digits(sampler, steps, eta, guidance, label, batch, seed):
     if not ok:
         raise gr.Error(f"The MNIST diffusion model is not available: {why}.")
     digit = None if label == "random" else int(label)
-    for event in lab.digit_stream(sampler, steps, eta, guidance, digit, n, seed, bf16=BF16):
+    for event in lab.digit_stream(sampler, steps, eta, guidance, digit, n, seed, bf16=fast_bf16()):
         if event[0] == "frame":
             _, i, t, xt, x0 = event
             status = f"Step {i + 1} of {steps} · t = {t} · {sampler}" + (f" (eta {eta:g})" if sampler == "ddim" else "")

@@ -32,3 +32,16 @@ def test_device_override_and_description(monkeypatch):
         monkeypatch.setenv("PLAYGROUND_DEVICE", "cuda")
         with pytest.raises(RuntimeError, match="CUDA is not available"):
             device.get_device()
+
+
+def test_bf16_follows_the_setting_and_else_the_hardware(monkeypatch):
+    from playground import device
+
+    for value, expected in (("0", False), ("1", True)):
+        monkeypatch.setenv("PLAYGROUND_BF16", value)
+        device.fast_bf16.cache_clear()
+        assert device.fast_bf16() is expected
+    monkeypatch.delenv("PLAYGROUND_BF16")
+    device.fast_bf16.cache_clear()
+    assert isinstance(device.fast_bf16(), bool)
+    device.fast_bf16.cache_clear()
