@@ -72,17 +72,17 @@ def describe() -> str:
     return f"CPU · {threads} thread{plural} per request × {workers} parallel request(s) on {cpu_cores()} cores"
 
 
-@functools.lru_cache(maxsize=1)
-def fast_bf16() -> bool:
-    """Whether bfloat16 autocast speeds models up here: on CUDA GPUs that support it, and on CPUs with bf16
-    instructions (avx512_bf16 or AMX); elsewhere bf16 is emulated and slower. `PLAYGROUND_BF16=0/1` decides."""
+@functools.lru_cache(maxsize=4)
+def fast_bf16(device_type: str = "cpu") -> bool:
+    """Whether bfloat16 autocast speeds a model up on this kind of device: CUDA GPUs with native bf16, CPUs
+    with bf16 instructions (avx512_bf16 or AMX); elsewhere bf16 is emulated and slower. `PLAYGROUND_BF16=0/1`
+    decides instead."""
     env = os.environ.get("PLAYGROUND_BF16", "").strip()
     if env:
         return env not in ("0", "false", "no")
-    device = get_device()
-    if device.type == "cuda":
-        return torch.cuda.is_bf16_supported()
-    if device.type != "cpu":
+    if device_type == "cuda":
+        return torch.cuda.is_available() and torch.cuda.is_bf16_supported(including_emulation=False)
+    if device_type != "cpu":
         return False
     try:
         with open("/proc/cpuinfo") as f:

@@ -257,6 +257,14 @@ def _editor(path=None):
     return {"background": f, "layers": [], "composite": f, "id": None}
 
 
+def _interp(client, a=("test digit", 3, None, None), b=("test digit", 7, None, None), method="slerp", frames=10):
+    """a, b: (source, index, drawing path, upload path)."""
+    def ends(e):
+        return [e[0], e[1], _editor(e[2]), handle_file(e[3]) if e[3] else None]
+
+    return client.predict(*VAE2, *ends(a), *ends(b), method, frames, api_name="/latent_interpolate")
+
+
 @pytest.mark.parametrize("family", ["autoencoder", "VAE (beta = 1)", "beta-VAE (beta = 4)"])
 @pytest.mark.parametrize("size", ["2-D latent", "16-D latent"])
 def test_latent_overview_for_every_model(client, family, size):
@@ -266,42 +274,47 @@ def test_latent_overview_for_every_model(client, family, size):
     assert family in note and "reconstruction error" in note
 
 
-def test_latent_interpolation_from_an_upload_to_a_test_digit(client, tmp_path):
+def test_latent_interpolation_from_an_upload_and_a_drawing(client, tmp_path):
     upload = _picture(tmp_path / "one.png", rgb=True)
-    strip, animation, fig, note = client.predict(*VAE2, "drawing or upload", 0, _editor(upload), "test digit", 7,
-                                                 _editor(), "linear", 6, api_name="/latent_interpolate")
+    strip, animation, fig, note = _interp(client, a=("upload", 0, None, upload), method="linear", frames=6)
     assert strip and animation and fig
     assert "linear interpolation in 6 frames" in note and "colour picture converted to grey" in note
+    from PIL import Image
+    import numpy as np
+
+    sketch = np.zeros((280, 280, 4), dtype=np.uint8)
+    sketch[40:240, 130:150] = (0, 0, 0, 255)  # what the sketchpad sends: black paint on a transparent canvas
+    Image.fromarray(sketch).save(tmp_path / "sketch.png")
+    *_, note = _interp(client, b=("drawing", 0, str(tmp_path / "sketch.png"), None))
+    assert "B: dark ink on light paper inverted" in note
     point, fig2 = client.predict(*VAE2, 0.3, -0.7, api_name="/latent_decode")
     assert point and fig2
     assert client.predict(*VAE2, 1, 2, 3, api_name="/latent_arithmetic")
 
 
-@pytest.mark.parametrize("args,message", [
-    (("drawing or upload", 0, None), "Nothing drawn"),
-    (("test digit", 10_000, None), "greater than maximum|index"),
-    (("sideways", 0, None), "not in the list of choices|Unknown"),
-])
-def test_latent_interpolation_bad_input(client, args, message):
-    with pytest.raises(AppError, match=message):
-        client.predict(*VAE2, *args[:2], _editor(args[2]), "test digit", 1, _editor(), "slerp", 10,
-                       api_name="/latent_interpolate")
-
-
-def test_latent_bad_pictures_and_settings(client, tmp_path):
-    blank = tmp_path / "blank.png"
+def test_latent_interpolation_bad_input(client, tmp_path):
     from PIL import Image
 
+    with pytest.raises(AppError, match="Nothing drawn for A"):
+        _interp(client, a=("drawing", 0, None, None))
+    empty = tmp_path / "empty.png"
+    Image.new("RGBA", (280, 280), (0, 0, 0, 0)).save(empty)  # an untouched sketchpad
+    with pytest.raises(AppError, match="sketch is empty"):
+        _interp(client, a=("drawing", 0, str(empty), None))
+    with pytest.raises(AppError, match="No picture uploaded for B"):
+        _interp(client, b=("upload", 0, None, None))
+    blank = tmp_path / "blank.png"
     Image.new("RGB", (120, 120), "white").save(blank)
     with pytest.raises(AppError, match="no ink"):
-        client.predict(*VAE2, "drawing or upload", 0, _editor(str(blank)), "test digit", 1, _editor(), "slerp", 5,
-                       api_name="/latent_interpolate")
-    text = tmp_path / "notes.txt"
-    text.write_text("not a picture")
-    with pytest.raises(AppError):
-        client.predict(*VAE2, "drawing or upload", 0, _editor(str(text)), "test digit", 1, _editor(), "slerp", 5,
-                       api_name="/latent_interpolate")
+        _interp(client, a=("upload", 0, None, str(blank)))
+    text = tmp_path / "digit.png"
+    text.write_text("not a picture, whatever the name says")
+    with pytest.raises(AppError, match="not a picture"):
+        _interp(client, a=("upload", 0, None, str(text)))
+    with pytest.raises(AppError, match="greater than maximum|index"):
+        _interp(client, a=("test digit", 10_000, None, None))
+    with pytest.raises(AppError, match="not in the list of choices|Unknown"):
+        _interp(client, a=("sideways", 0, None, None))
     with pytest.raises(AppError, match="greater than maximum|Temperature"):
         client.predict(*VAE2, 50.0, 0, 0, api_name="/latent_overview")
-    # and the server still answers
-    assert client.predict(*VAE2, 0.5, 1, 0, api_name="/latent_overview")[0]
+    assert client.predict(*VAE2, 0.5, 1, 0, api_name="/latent_overview")[0]  # the server still answers

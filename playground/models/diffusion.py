@@ -172,8 +172,10 @@ class DigitDiffusion(nn.Module):
         (steps, None, x_0, x_0) at the end. x_t is in the model's variance-preserving scale for every
         sampler; the predicted x_0 = (x_t - sqrt(1 - alpha_bar_t) eps) / sqrt(alpha_bar_t).
         Closing the generator stops the work. `bf16` runs the UNet under bfloat16 autocast."""
-        if not 1 <= steps <= MAX_STEPS.get(kind, 0):
-            raise ValueError(f"The {kind} sampler takes 1 to {MAX_STEPS.get(kind, 0)} steps, not {steps}.")
+        if kind not in SAMPLERS:
+            raise ValueError(f"Unknown sampler '{kind}'. Choose one of {', '.join(SAMPLERS)}.")
+        if not 1 <= steps <= MAX_STEPS[kind]:
+            raise ValueError(f"The {kind} sampler takes 1 to {MAX_STEPS[kind]} steps, not {steps}.")
         device = self.alpha_bar.device
         if labels is not None:
             labels = torch.as_tensor(labels, dtype=torch.long).to(device)

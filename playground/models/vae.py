@@ -26,10 +26,10 @@ def binarize(images, generator: torch.Generator | None = None) -> torch.Tensor:
 
 def slerp(z0: torch.Tensor, z1: torch.Tensor, ts: torch.Tensor) -> torch.Tensor:
     """Spherical interpolation (Shoemake 1985) between two latents for each t in ts: (T, d). Falls back to
-    linear when the two are (nearly) parallel."""
+    linear when the two are (nearly) parallel or opposite."""
     cos = torch.dot(z0, z1) / (z0.norm() * z1.norm()).clamp_min(1e-12)
     omega = torch.arccos(cos.clamp(-1, 1))
-    if omega.abs() < 1e-4:
+    if omega.abs() < 1e-4 or (omega - math.pi).abs() < 1e-4:  # parallel or opposite: no unique great circle
         return lerp(z0, z1, ts)
     s = torch.sin(omega)
     return (torch.sin((1 - ts) * omega) / s)[:, None] * z0 + (torch.sin(ts * omega) / s)[:, None] * z1

@@ -68,7 +68,8 @@ def digit_grid(x: torch.Tensor, cols: int = 8, scale: int = 2, gap: int = 1) -> 
 
 
 def annotated_grid(samples: torch.Tensor, asked, read, confidence, cols: int = 8, scale: int = 3) -> np.ndarray:
-    """Samples as an RGB grid, each digit over 'asked -> read  confidence' in green (read as asked) or red."""
+    """Samples as an RGB grid, each digit over 'asked -> read  confidence' in green (read as asked) or red;
+    asked None (unconditional samples): 'reads k  confidence' in grey."""
     from PIL import Image, ImageDraw, ImageFont
 
     n, _, h, w = samples.shape
@@ -81,10 +82,12 @@ def annotated_grid(samples: torch.Tensor, asked, read, confidence, cols: int = 8
         r, c = divmod(k, cols)
         digit = Image.fromarray(digit_grid(samples[k:k + 1], cols=1, scale=scale)).convert("RGB")
         canvas.paste(digit, (c * cell_w + 3, r * cell_h + 2))
-        ok = int(asked[k]) == int(read[k])
-        draw.text((c * cell_w + 4, r * cell_h + h * scale + (24 - band) // 2 + 2),
-                  f"{int(asked[k])} -> {int(read[k])}  {float(confidence[k]):.0%}",
-                  fill=(22, 128, 60) if ok else (200, 30, 30), font=font)
+        if asked is None:
+            text, colour = f"reads {int(read[k])}  {float(confidence[k]):.0%}", (90, 90, 90)
+        else:
+            text = f"{int(asked[k])} -> {int(read[k])}  {float(confidence[k]):.0%}"
+            colour = (22, 128, 60) if int(asked[k]) == int(read[k]) else (200, 30, 30)
+        draw.text((c * cell_w + 4, r * cell_h + h * scale + (24 - band) // 2 + 2), text, fill=colour, font=font)
     return np.asarray(canvas)
 
 
@@ -96,16 +99,20 @@ def digit_labels(label, n: int, generator: torch.Generator) -> torch.Tensor:
 
 
 def digit_stream(sampler: str, steps: int, eta: float, guidance: float, label, n: int, seed: int,
-                 frames: int = 25, strip: int = 10, bf16: bool = True):
+                 frames: int = 25, strip: int = 10, bf16: bool | None = None):
     """Sample n digits with the trained MNIST model, streaming what happens.
 
     Yields ("frame", step, t, x_t grid, predicted-x_0 grid) about `frames` times, then
     ("done", samples (n, 1, 28, 28), labels, strip picture of sample 0: x_t above predicted x_0 at
-    `strip` evenly spaced steps, seconds). Closing the generator stops the sampler.
+    `strip` evenly spaced steps, seconds). Closing the generator stops the sampler. bf16 None: bfloat16
+    autocast where the model's device has fast bf16 (playground.device.fast_bf16).
     """
     import time
 
+    from playground.device import fast_bf16
+
     model = registry.load(DIGIT_MODEL)
+    bf16 = fast_bf16(model.alpha_bar.device.type) if bf16 is None else bf16
     g = torch.Generator().manual_seed(seed)
     labels = digit_labels(label, n, g)
     noise = model.noise(n, g)

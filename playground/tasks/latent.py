@@ -37,8 +37,16 @@ def mnist_like(gray: np.ndarray) -> np.ndarray:
     total = canvas.sum()
     ys, xs = np.mgrid[:28, :28]
     dy, dx = round(13.5 - (ys * canvas).sum() / total), round(13.5 - (xs * canvas).sum() / total)
-    canvas = np.roll(canvas, (dy, dx), axis=(0, 1))
+    canvas = _shift(canvas, dy, dx)
     return np.clip(canvas * 255 / max(canvas.max(), 1), 0, 255).astype(np.uint8)
+
+
+def _shift(a: np.ndarray, dy: int, dx: int) -> np.ndarray:
+    """a moved by (dy, dx) pixels; what leaves the frame is dropped, what enters is black (no wrap-around)."""
+    out = np.zeros_like(a)
+    h, w = a.shape
+    out[max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = a[max(-dy, 0):h - max(dy, 0), max(-dx, 0):w - max(dx, 0)]
+    return out
 
 
 @torch.no_grad()
@@ -108,6 +116,10 @@ def ink_from_picture(picture: np.ndarray) -> tuple[np.ndarray, list]:
         raise ValueError(f"The picture is {a.shape[1]}x{a.shape[0]} pixels; the limit is {MAX_SIDE} on a side.")
     notes = []
     a = a.astype(np.float64)
+    if a.ndim == 3 and a.shape[2] == 2:  # grey + alpha
+        a = np.concatenate([a[..., :1].repeat(3, axis=2), a[..., 1:]], axis=2)
+    if a.ndim == 3 and a.shape[2] not in (3, 4):
+        raise ValueError("That is not a usable picture (expected grey, RGB or RGBA pixels).")
     if a.ndim == 3 and a.shape[2] == 4:  # paint on a transparent canvas: flatten onto white paper
         alpha = a[..., 3:] / 255
         if alpha.max() == 0:
@@ -122,6 +134,23 @@ def ink_from_picture(picture: np.ndarray) -> tuple[np.ndarray, list]:
         a = 255 - a
         notes.append("dark ink on light paper inverted")
     return mnist_like(a), notes
+
+
+def read_picture(path) -> np.ndarray:
+    """An uploaded or drawn picture file as RGBA pixels (H, W, 4), its size checked before it is decoded.
+    Raises ValueError for a file that is not a picture or is too large."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as im:
+            if max(im.size) > MAX_SIDE:
+                raise ValueError(f"The picture is {im.size[0]}x{im.size[1]} pixels; the limit is {MAX_SIDE} on a side.")
+            return np.asarray(im.convert("RGBA"))
+    except ValueError:
+        raise
+    except Exception as error:  # PIL raises UnidentifiedImageError, OSError or DecompressionBombError
+        raise ValueError(f"That file is not a picture that can be read (PNG, JPEG, GIF, WebP...): "
+                         f"{type(error).__name__}.") from None
 
 
 def latent_plane(model, images, labels):

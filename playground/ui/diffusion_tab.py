@@ -126,14 +126,14 @@ def build_tab(demo: gr.Blocks) -> None:
     gr.on([button.click, tab.select] + [c.input for c in (sampler, steps, eta, particles, score_t)], reverse, rev_in,
           animation, api_name="diffusion_reverse", trigger_mode="always_last", concurrency_id="compute")
     run = go.click(sample_digits, digit_in, digit_out, api_name="diffusion_digits", concurrency_id="compute")
-    stop.click(None, None, None, cancels=[run])
     settings = [source, shape, digit, t, seed, sampler, steps, eta, particles, score_t, *digit_in]
     sync_url(tab, TAB_ID, dict(source=source, shape=shape, digit=digit, t=t, seed=seed, sampler=sampler, steps=steps,
                                eta=eta, n=particles, score_t=score_t, dsampler=d_sampler, dsteps=d_steps, deta=d_eta,
                                w=guidance, label=label, batch=batch, dseed=d_seed))
-    demo.load(_restore, None, settings, api_name=False).then(
+    linked = demo.load(_restore, None, settings, api_name=False).then(
         _run_if_linked, fwd_in + rev_in, [points, images, sched, note, animation], concurrency_id="compute").then(
         _digits_if_linked, digit_in, digit_out, concurrency_id="compute")
+    stop.click(None, None, None, cancels=[run, linked])
 
 
 def _restore(request: gr.Request):
@@ -165,9 +165,16 @@ def _run_if_linked(source, shape, digit, t, seed, shape2, sampler, steps, eta, p
     return (*forward(source, shape, digit, t, seed), reverse(shape, sampler, steps, eta, particles, seed, score_t))
 
 
+LINK_BUDGET = 3200  # steps x digits a link may sample on opening (DDIM-200 of 16); larger runs wait for the button
+
+
 def _digits_if_linked(d_sampler, d_steps, d_eta, guidance, label, batch, d_seed, request: gr.Request):
-    """A link that names digit settings samples the digits too (streamed, like the button)."""
+    """A link with digit settings samples its digits too (streamed, like the button), unless that is a long job."""
     if not _linked(request) or "dsteps" not in request.query_params:
         yield (gr.skip(),) * 5
+        return
+    if d_steps * batch > LINK_BUDGET:
+        yield (gr.skip(),) * 2 + (f"Settings restored from the link: {d_steps} steps for {batch} digits is a long run, "
+                                  "so press **Generate digits** to start it.", gr.skip(), gr.skip())
         return
     yield from sample_digits(d_sampler, d_steps, d_eta, guidance, label, batch, d_seed)

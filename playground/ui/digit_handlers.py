@@ -3,7 +3,6 @@ x_0 while the trained class-conditional UNet samples, then shows the samples (re
 classifier) and one sample's trajectory. Cancelling the event closes the generator, which stops the work."""
 import gradio as gr
 
-from playground.device import fast_bf16
 from playground.models.diffusion import MAX_STEPS, SAMPLERS
 from playground.registry import availability
 from playground.tasks import diffusion_lab as lab
@@ -28,7 +27,7 @@ def sample_digits(sampler, steps, eta, guidance, label, batch, seed):
     if not ok:
         raise gr.Error(f"The MNIST diffusion model is not available: {why}.")
     digit = None if label == "random" else int(label)
-    for event in lab.digit_stream(sampler, steps, eta, guidance, digit, n, seed, bf16=fast_bf16()):
+    for event in lab.digit_stream(sampler, steps, eta, guidance, digit, n, seed):
         if event[0] == "frame":
             _, i, t, xt, x0 = event
             status = f"Step {i + 1} of {steps} · t = {t} · {sampler}" + (f" (eta {eta:g})" if sampler == "ddim" else "")
@@ -36,10 +35,16 @@ def sample_digits(sampler, steps, eta, guidance, label, batch, seed):
             continue
         _, samples, labels, strip, seconds = event
         read, conf = read_digits(samples)
-        hits = int((read == labels.numpy()).sum())
-        picture = lab.annotated_grid(samples, labels, read, conf)
-        status = (f"**Done**: {steps} {sampler} steps in {seconds:.1f} s at guidance {guidance:g}. The classifier reads "
-                  f"**{hits} of {n}** samples as the digit asked for.")
+        done = f"**Done**: {steps} {sampler} steps in {seconds:.1f} s at guidance {guidance:g}."
+        if guidance == 0:  # the unconditional model: the labels played no part
+            picture = lab.annotated_grid(samples, None, read, conf)
+            counts = ", ".join(f"{k}: {int((read == k).sum())}" for k in range(10) if (read == k).any())
+            status = f"{done} w = 0 samples the unconditional model, so no digit was asked for; the classifier reads {counts}."
+        else:
+            hits = int((read == labels.numpy()).sum())
+            picture = lab.annotated_grid(samples, labels, read, conf)
+            status = f"{done} The classifier reads **{hits} of {n}** samples as the digit asked for."
         if steps < 10:
-            status += " With this few steps the sampler cannot undo the noise: expect blurry or wrong digits."
+            status += (" With this few steps most samplers cannot undo the noise: expect blurry or wrong digits "
+                       "(DPM-Solver++ copes best).")
         yield lab.digit_grid(samples), lab.digit_grid(samples), status, picture, strip

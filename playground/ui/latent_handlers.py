@@ -13,7 +13,7 @@ from playground.ui import checks
 
 FAMILIES = {"autoencoder": "ae", "VAE (beta = 1)": "vae", "beta-VAE (beta = 4)": "beta-vae"}
 SIZES = {"2-D latent": 2, "16-D latent": 16}
-SOURCES = ["test digit", "drawing or upload"]
+SOURCES = ["test digit", "drawing", "upload"]
 MAP_POINTS = 4000
 
 
@@ -97,9 +97,13 @@ def _samples(model, name, temperature, g):
 
 
 def _ae_vs_vae(size, g):
-    """16 random latents decoded by the AE (from a Gaussian fitted to its encodings) and by the VAE (prior)."""
+    """16 random latents decoded by the AE (from a Gaussian fitted to its encodings) and by the VAE (prior);
+    None when one of the two models is missing (the rest of the overview still shows)."""
     images, _ = _test_set()
-    ae, vae = _model("autoencoder", size), _model("VAE (beta = 1)", size)
+    try:
+        ae, vae = _model("autoencoder", size), _model("VAE (beta = 1)", size)
+    except gr.Error:
+        return None
     left = ae.decode(latent.gaussian_latents(ae, images[:5000], 16, g))
     right = vae.decode(torch.randn(16, vae.latent_dim, generator=g))
     gap = torch.ones(4, 1, 28, 28)
@@ -107,36 +111,46 @@ def _ae_vs_vae(size, g):
     return plotting.image_grid(torch.cat(rows).numpy(), cols=9, scale=3)
 
 
-def decode_point(family, size, c1, c2):
-    """The image at one point of the map (for a 16-D latent: on the plane of its principal directions)."""
+def decode_point(family, size, s1, s2):
+    """The image at one point of the map (for a 16-D latent: on the plane of its principal directions); the
+    coordinates come in standard deviations of the test encodings, so one range suits every model."""
     model, name = _model(family, size), _name(family, size)
-    c1, c2 = checks.number(c1, "z1", -50.0, 50.0), checks.number(c2, "z2", -50.0, 50.0)
-    mean, basis, _, _ = _plane(name)
+    s1, s2 = checks.number(s1, "First coordinate", -4.0, 4.0), checks.number(s2, "Second coordinate", -4.0, 4.0)
+    mean, basis, coords, _ = _plane(name)
+    c1, c2 = (float(v) for v in np.array([s1, s2]) * coords.std(0))
     image = latent.decode_plane(model, mean, basis, [c1], [c2])
     return plotting.image_grid(image.numpy(), scale=8), _map(name, f"Decoded point ({c1:.2f}, {c2:.2f})",
                                                              marker=(c1, c2))
 
 
-def _endpoint(label, source, index, editor):
+def _endpoint(label, source, index, editor, upload):
+    """One end of the interpolation as a uint8 (1, 28, 28) digit, with notes on any conversion."""
     checks.choice(source, f"source of {label}", SOURCES)
     if source == "test digit":
         return _digit(index), []
-    picture = (editor or {}).get("composite") if isinstance(editor, dict) else None
-    if picture is None:
-        raise gr.Error(f"Nothing drawn or uploaded for {label}: draw a digit on its sketchpad or upload a picture.")
+    if source == "drawing":
+        path = editor.get("composite") if isinstance(editor, dict) else None
+        if not path:
+            raise gr.Error(f"Nothing drawn for {label}: draw a digit on its sketchpad first.")
+    else:
+        path = upload if isinstance(upload, str) else (upload or {}).get("path") if isinstance(upload, dict) else None
+        if not path:
+            raise gr.Error(f"No picture uploaded for {label}: upload a PNG or JPEG of a digit first.")
     try:
-        digit, notes = latent.ink_from_picture(np.asarray(picture))
+        digit, notes = latent.ink_from_picture(latent.read_picture(path))
     except ValueError as error:
         raise gr.Error(f"{label}: {error}") from None
     return torch.as_tensor(digit)[None], [f"{label}: {n}" for n in notes]
 
 
-def interpolate(family, size, a_source, a_index, a_editor, b_source, b_index, b_editor, method, frames):
+def interpolate(family, size, a_source, a_index, a_editor, a_upload, b_source, b_index, b_editor, b_upload, method,
+                frames):
     """Frames from A to B through the latent space: a strip, an animation, and the path on the map."""
     model, name = _model(family, size), _name(family, size)
     method = checks.choice(method, "interpolation", ["linear", "slerp"])
     frames = checks.whole(frames, "Frames", 2, 30)
-    (a, notes_a), (b, notes_b) = _endpoint("A", a_source, a_index, a_editor), _endpoint("B", b_source, b_index, b_editor)
+    a, notes_a = _endpoint("A", a_source, a_index, a_editor, a_upload)
+    b, notes_b = _endpoint("B", b_source, b_index, b_editor, b_upload)
     images, path = latent.interpolate(model, a, b, frames, method)
     mean, basis, _, _ = _plane(name)
     strip = torch.cat([latent.to_unit(a), images, latent.to_unit(b)])

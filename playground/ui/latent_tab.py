@@ -20,10 +20,12 @@ def _endpoint_inputs(name: str, index: int):
     with gr.Column(min_width=240):
         source = gr.Radio(h.SOURCES, value="test digit", label=f"{name} comes from", elem_id=f"latent-src-{name.lower()}")
         number = gr.Number(index, precision=0, label=f"{name}: test digit index (0 to 9,999)")
-        editor = gr.ImageEditor(label=f"{name}: draw a digit or upload a picture", type="numpy", canvas_size=(280, 280),
-                                sources=["upload"], brush=gr.Brush(colors=["#000000"], default_size=18),
-                                layers=False, height=320, elem_id=f"latent-editor-{name.lower()}")
-    return source, number, editor
+        editor = gr.ImageEditor(label=f"{name}: draw a digit", type="filepath", canvas_size=(280, 280), sources=(),
+                                brush=gr.Brush(colors=["#000000"], default_size=18), layers=False, height=320,
+                                elem_id=f"latent-editor-{name.lower()}")
+        upload = gr.File(label=f"{name}: or upload a picture of a digit", file_types=["image"], type="filepath",
+                         height=90, elem_id=f"latent-upload-{name.lower()}")
+    return source, number, editor, upload
 
 
 def build_tab(demo: gr.Blocks) -> None:
@@ -37,7 +39,8 @@ def build_tab(demo: gr.Blocks) -> None:
             index = gr.Number(DEFAULTS["index"], precision=0, label="First test digit to reconstruct (0 to 9,990)")
         note = gr.Markdown(elem_id="latent-note")
         with gr.Row():
-            samples = gr.Image(label="Samples: decoded z ~ N(0, temperature^2 I)", format="png", elem_id="latent-samples",
+            samples = gr.Image(label="Samples: random z decoded (VAE: z ~ N(0, temperature^2 I); AE: from a Gaussian "
+                               "fitted to its encodings, spread scaled by the temperature)", format="png", elem_id="latent-samples",
                                height=380)
             recon = gr.Image(label="Test digits (top) and their reconstructions (bottom)", format="png",
                              elem_id="latent-recon", height=380)
@@ -46,13 +49,14 @@ def build_tab(demo: gr.Blocks) -> None:
             with gr.Column():
                 manifold = gr.Image(label="Decoded manifold over the map (12 x 12 points)", format="png",
                                     elem_id="latent-manifold", height=420)
-                z1 = gr.Slider(-6, 6, value=0, step=0.05, label="Decode the point at z1")
-                z2 = gr.Slider(-6, 6, value=0, step=0.05, label="... and z2")
+                z1 = gr.Slider(-4, 4, value=0, step=0.05,
+                               label="Decode a point: first map coordinate (in standard deviations of the test digits)")
+                z2 = gr.Slider(-4, 4, value=0, step=0.05, label="... and the second map coordinate")
                 point = gr.Image(label="Decoded point", format="png", height=160, elem_id="latent-point")
         gr.Markdown("#### Interpolation from A to B")
         with gr.Row():
-            a_src, a_idx, a_edit = _endpoint_inputs("A", DEFAULTS["a"])
-            b_src, b_idx, b_edit = _endpoint_inputs("B", DEFAULTS["b"])
+            a_src, a_idx, a_edit, a_file = _endpoint_inputs("A", DEFAULTS["a"])
+            b_src, b_idx, b_edit, b_file = _endpoint_inputs("B", DEFAULTS["b"])
             with gr.Column(min_width=200):
                 method = gr.Radio(["linear", "slerp"], value=DEFAULTS["method"], label="Interpolation")
                 frames = gr.Slider(2, 30, value=DEFAULTS["frames"], step=1, label="Frames")
@@ -80,7 +84,7 @@ def build_tab(demo: gr.Blocks) -> None:
           trigger_mode="always_last", concurrency_id="compute")
     gr.on([z1.input, z2.input], h.decode_point, [family, size, z1, z2], [point, latent_map], api_name="latent_decode",
           trigger_mode="always_last", concurrency_id="compute")
-    inter_in = [family, size, a_src, a_idx, a_edit, b_src, b_idx, b_edit, method, frames]
+    inter_in = [family, size, a_src, a_idx, a_edit, a_file, b_src, b_idx, b_edit, b_file, method, frames]
     gr.on([go.click, method.input, frames.input], h.interpolate, inter_in, [strip, animation, latent_map, inter_note],
           api_name="latent_interpolate", trigger_mode="always_last", concurrency_id="compute")
     calc.click(h.arithmetic, [family, size, ax, bx, cx], arith, api_name="latent_arithmetic", concurrency_id="compute")
@@ -106,12 +110,13 @@ def _restore(request: gr.Request):
             *(query_value(q, k, DEFAULTS[k], **digit) for k in "xyz"))
 
 
-def _run_if_linked(family, size, temp, seed, index, family2, size2, a_src, a_idx, a_edit, b_src, b_idx, b_edit,
-                   method, frames, request: gr.Request):
+def _run_if_linked(family, size, temp, seed, index, family2, size2, a_src, a_idx, a_edit, a_file, b_src, b_idx,
+                   b_edit, b_file, method, frames, request: gr.Request):
     """A link to this tab draws at once (an interpolation too, when both ends are test digits)."""
     if query_value(request.query_params if request else None, "tab", "") != TAB_ID:
         return (gr.skip(),) * 12
     over = h.overview(family, size, temp, seed, index)
     if a_src != "test digit" or b_src != "test digit":
         return (*over, gr.skip(), gr.skip(), gr.skip(), gr.skip())
-    return (*over, *h.interpolate(family, size, a_src, a_idx, a_edit, b_src, b_idx, b_edit, method, frames))
+    return (*over, *h.interpolate(family, size, a_src, a_idx, a_edit, a_file, b_src, b_idx, b_edit, b_file, method,
+                                  frames))

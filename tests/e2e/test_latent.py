@@ -36,7 +36,7 @@ def test_link_restores_then_a_drawn_digit_interpolates(page, app_url):
     strip = page.locator("#latent-strip img")
     before = strip.get_attribute("src")
 
-    page.locator("#latent-src-a").get_by_role("radio", name="drawing or upload").check()
+    page.locator("#latent-src-a").get_by_role("radio", name="drawing", exact=True).check()
     draw_stroke(page, "#latent-editor-a")
     page.get_by_role("radio", name="slerp", exact=True).check()  # runs on input: no drawing yet is fine too
     page.locator("#latent-interpolate").click()

@@ -43,5 +43,7 @@ def test_bf16_follows_the_setting_and_else_the_hardware(monkeypatch):
         assert device.fast_bf16() is expected
     monkeypatch.delenv("PLAYGROUND_BF16")
     device.fast_bf16.cache_clear()
-    assert isinstance(device.fast_bf16(), bool)
+    flags = open("/proc/cpuinfo").read()
+    assert device.fast_bf16("cpu") == ("avx512_bf16" in flags or "amx_bf16" in flags)
+    assert device.fast_bf16("mps") is False
     device.fast_bf16.cache_clear()

@@ -54,6 +54,21 @@ def test_predicted_x0_is_the_schedulers_pred_original_sample():
         torch.testing.assert_close(x0, expected, atol=1e-4, rtol=1e-4)
 
 
+def test_predicted_x0_for_euler_uses_the_sigma_scaled_state():
+    model = _tiny()
+    sched = model.scheduler("euler")
+    sched.set_timesteps(6)
+    g = torch.Generator().manual_seed(3)
+    noise, labels = model.noise(2, g), torch.tensor([1, 8])
+    x = noise * sched.init_noise_sigma
+    for (i, t, xt, x0), tt, sigma in zip(model.sample_steps(noise, labels, 6, "euler", 0.0, 2.0, g), sched.timesteps,
+                                         sched.sigmas):
+        torch.testing.assert_close(xt, x / (sigma ** 2 + 1).sqrt())  # the variance-preserving x_t
+        eps = model.guided_noise(xt, tt, labels, 2.0)
+        torch.testing.assert_close(x0, x - sigma * eps, atol=1e-4, rtol=1e-4)  # Karras: x_sigma = x0 + sigma eps
+        x = sched.step(eps, tt, x).prev_sample
+
+
 @pytest.mark.parametrize("kind", ["ddpm", "ddim", "dpm++", "euler", "euler-ancestral"])
 def test_every_sampler_streams_steps_plus_one_events(kind):
     model = _tiny()

@@ -64,6 +64,7 @@ def test_slerp_and_lerp_end_at_the_endpoints_and_slerp_keeps_the_norm():
         torch.testing.assert_close(path[-1], z1)
     torch.testing.assert_close(slerp(z0, z1, ts).norm(dim=1), torch.full((7,), 3.0))
     torch.testing.assert_close(slerp(z0, z0 * 2, ts), lerp(z0, z0 * 2, ts))  # parallel: falls back to linear
+    assert torch.isfinite(slerp(z0, -z0, ts)).all()  # opposite: no unique great circle, linear too
 
 
 @pytest.mark.parametrize("method", ["linear", "slerp"])
@@ -115,6 +116,11 @@ def test_drawn_digits_are_centred_like_mnist():
     assert abs((ys * out).sum() / out.sum() - 13.5) <= 1 and abs((xs * out).sum() / out.sum() - 13.5) <= 1
     with pytest.raises(ValueError, match="no ink"):
         latent.mnist_like(np.zeros((50, 50), dtype=np.uint8))
+    seven = np.zeros((100, 100), dtype=np.uint8)
+    seven[10:25, 10:90] = 255  # a heavy top bar
+    seven[25:95, 80:88] = 255  # and a long stem
+    out = latent.mnist_like(seven)
+    assert out[:2].max() == 0 and out[:, :2].max() == 0  # centring moves ink, it never wraps it round
 
 
 def test_pictures_become_digits_with_notes():
@@ -131,3 +137,19 @@ def test_pictures_become_digits_with_notes():
         latent.ink_from_picture(np.zeros((280, 280, 4), dtype=np.uint8))
     with pytest.raises(ValueError, match="limit"):
         latent.ink_from_picture(np.zeros((5000, 10, 3), dtype=np.uint8))
+    grey_alpha = np.zeros((60, 60, 2), dtype=np.uint8)
+    grey_alpha[10:50, 28:34] = (0, 255)
+    assert latent.ink_from_picture(grey_alpha)[0].max() == 255
+
+
+def test_picture_files_are_read_and_checked(tmp_path):
+    from PIL import Image
+
+    Image.new("RGB", (40, 30), "white").save(tmp_path / "a.png")
+    assert latent.read_picture(tmp_path / "a.png").shape == (30, 40, 4)
+    (tmp_path / "b.png").write_text("not a picture")
+    with pytest.raises(ValueError, match="not a picture"):
+        latent.read_picture(tmp_path / "b.png")
+    Image.new("L", (5000, 8)).save(tmp_path / "c.png")
+    with pytest.raises(ValueError, match="limit"):
+        latent.read_picture(tmp_path / "c.png")
