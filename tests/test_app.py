@@ -199,6 +199,11 @@ def test_diffusion_digits_every_sampler_and_random_labels(client):
         assert "this few steps" in status  # too few steps are called out
 
 
+def test_diffusion_digits_unconditional_are_not_judged_against_labels(client):
+    *_, status, samples, _ = _digits(client, guidance=0.0, steps=5, batch=3).result(timeout=300)
+    assert "unconditional model" in status and "asked for" not in status and samples
+
+
 @pytest.mark.parametrize("args,message", [
     (dict(steps=0), "less than minimum|Steps"),
     (dict(sampler="dpm++", steps=600), "from 1 to 500"),

@@ -1,16 +1,10 @@
 """Diffusion tab: the forward process on a digit or a 2-D shape with its schedule, and the 2-D reverse
 process with diffusers' samplers, particles flowing from noise to data and the learned score field."""
-import math
-
 import gradio as gr
 
-from playground import plotting
-from playground.data import DatasetUnavailable
-from playground.models.diffusion import MAX_STEPS, SAMPLERS
+from playground.models.diffusion import SAMPLERS
 from playground.registry import SHAPES_2D
-from playground.tasks import diffusion_lab as lab
-from playground.ui import checks
-from playground.ui.digit_handlers import LABELS, MAX_BATCH, MAX_GUIDANCE, sample_digits
+from playground.ui.diffusion_handlers import LABELS, MAX_BATCH, MAX_GUIDANCE, forward, reverse, sample_digits
 from playground.ui.urlstate import query_value, sync_url
 
 TAB_ID = "diffusion"
@@ -23,41 +17,6 @@ score, the direction of rising density at the chosen noise level.
 x_0; guidance w mixes the conditional and unconditional predictions, eps_uncond + w (eps_cond - eps_uncond)."""
 DEFAULTS = dict(source="2-D shape", shape="moons", digit=0, t=300, sampler="ddim", steps=50, eta=0.0, n=1000,
                 seed=0, score_t=100, dsampler="ddim", dsteps=50, deta=0.0, w=3.0, label="random", batch=16, dseed=0)
-
-
-def forward(source, shape, digit, t, seed):
-    """x_0 beside x_t, and where t sits on the schedule."""
-    t, seed = checks.whole(t, "t", 0, 999), checks.seed(seed)
-    if shape not in SHAPES_2D:
-        raise gr.Error(f"Unknown shape '{shape}'.")
-    alpha_bar, log_snr = lab.schedule()
-    sched = plotting.schedule_figure(alpha_bar, log_snr, t, "Noise schedule (cosine)")
-    note = f"t = {t}: alpha_bar = {alpha_bar[t]:.4f}, noise std = {math.sqrt(1 - alpha_bar[t]):.3f}, log SNR = {log_snr[t]:.2f}"
-    if source == "MNIST digit":
-        try:
-            x0, xt = lab.forward_noise("digit", checks.whole(digit, "Digit index", 0, 9999), t, seed)
-        except DatasetUnavailable as error:
-            raise gr.Error(str(error)) from None
-        gallery = [(lab.to_image(x0), "x_0"), (lab.to_image(xt), f"x_t, t = {t}")]
-        return gr.Plot(visible=False), gr.Gallery(value=gallery, visible=True), sched, note
-    x0, xt = lab.forward_noise("shape", shape, t, seed)
-    fig = plotting.points_figure(x0.numpy(), xt.numpy(), f"{shape} at t = {t}")
-    return gr.Plot(value=fig, visible=True), gr.Gallery(visible=False), sched, note
-
-
-def reverse(shape, sampler, steps, eta, particles, seed, score_t):
-    """Particles from noise to the shape with the chosen sampler, and the score field at score_t."""
-    if shape not in SHAPES_2D or sampler not in SAMPLERS:
-        raise gr.Error("Choose a known shape and sampler.")
-    steps = checks.whole(steps, f"Steps for {sampler}", 1, MAX_STEPS[sampler])
-    if eta is None or not 0 <= float(eta) <= 1:
-        raise gr.Error("eta must be between 0 (deterministic DDIM) and 1 (DDPM-like noise).")
-    n = checks.whole(particles, "Particles", 10, 3000)
-    seed, score_t = checks.seed(seed), checks.whole(score_t, "Score t", 0, 999)
-    paths = lab.reverse_2d(shape, sampler, steps, float(eta), n, seed)
-    points, scores = lab.score_field(shape, score_t)
-    title = f"{sampler}, {steps} steps" + (f", eta = {float(eta):g}" if sampler == "ddim" else "") + f" · score at t = {score_t}"
-    return plotting.particles_animation(paths, title, points, scores)
 
 
 def build_tab(demo: gr.Blocks) -> None:
