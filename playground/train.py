@@ -186,9 +186,10 @@ def model_card(spec, metrics: dict, steps: int, batch_size: int, lr: float, seed
 |---|---|
 {rows}
 
-Figures are measured on the held-out examples at the end of training. NLLs are in nats per point;
-sliced Wasserstein (SW) distances compare samples with held-out data; a Gaussian fitted to the training
-data is the baseline a model must beat. `wall_time_s` adds up every resumed run.
+Figures are measured on the held-out examples at the end of training (the notes below say how). NLLs
+are in nats per example (a point or an image); sliced Wasserstein (SW) distances compare samples with
+held-out data; for 2-D data a Gaussian fitted to the training data is the baseline a model must beat.
+`wall_time_s` adds up every resumed run.
 
 {recipe.get("notes", "")}
 """
