@@ -46,7 +46,7 @@ def loop_vs_pipeline(model):
 
     def theirs():
         return pipe(batch_size=N, generator=torch.Generator().manual_seed(0), num_inference_steps=STEPS, eta=0.0,
-                    output_type="pt").images
+                    use_clipped_model_output=True, output_type="pt").images
 
     diff = float((ours() - theirs()).abs().max())  # both in [0, 1]
     a, b = interleaved(ours, theirs, REPEATS, "loop vs pipeline", warmup=1)

@@ -17,15 +17,16 @@ SAMPLERS = {"ddpm": "DDPMScheduler", "ddim": "DDIMScheduler", "dpm++": "DPMSolve
 MAX_STEPS = {"ddpm": 1000, "ddim": 1000, "dpm++": 500, "euler": 500, "euler-ancestral": 500}
 
 
-def make_scheduler(kind: str, train_timesteps: int, beta_schedule: str):
-    """A diffusers scheduler of the named kind for a model trained with this noise schedule."""
+def make_scheduler(kind: str, train_timesteps: int, beta_schedule: str, clip: bool = False):
+    """A diffusers scheduler of the named kind for a model trained with this noise schedule. `clip` clips the
+    predicted x0 to [-1, 1] in DDPM and DDIM (Ho et al. 2020): right for images, wrong for 2-D points."""
     import diffusers
 
     if kind not in SAMPLERS:
         raise ValueError(f"Unknown sampler '{kind}'. Choose one of {', '.join(SAMPLERS)}.")
     config = dict(num_train_timesteps=train_timesteps, beta_schedule=beta_schedule, timestep_spacing="leading")
     if kind in ("ddpm", "ddim"):
-        config["clip_sample"] = False
+        config["clip_sample"] = clip
     return getattr(diffusers, SAMPLERS[kind])(**config)
 
 
@@ -124,8 +125,10 @@ class DigitDiffusion(nn.Module):
         return self.null_class or 0
 
     def scheduler(self, kind: str = "ddim"):
-        """A diffusers scheduler with this model's noise schedule, by name (see SAMPLERS)."""
-        return make_scheduler(kind, self.schedule["num_train_timesteps"], self.schedule["beta_schedule"])
+        """A diffusers scheduler with this model's noise schedule, by name (see SAMPLERS). DDPM and DDIM clip
+        the predicted x0 to the data range [-1, 1]: without it, deterministic DDIM carries the large x0 errors
+        of the first, nearly pure-noise steps to the end (speckled digits; BENCHMARKS.md has the figures)."""
+        return make_scheduler(kind, self.schedule["num_train_timesteps"], self.schedule["beta_schedule"], clip=True)
 
     def forward(self, xt, t, labels=None):
         if self.null_class is None:
@@ -182,7 +185,8 @@ class DigitDiffusion(nn.Module):
         sched = self.scheduler(kind)
         sched.set_timesteps(steps, device=device)
         x = noise.to(device) * sched.init_noise_sigma
-        extra = {"eta": eta} if kind == "ddim" else {}
+        # DDIM: after clipping x0, use the noise consistent with the clipped x0 (as DDPM's posterior does)
+        extra = {"eta": eta, "use_clipped_model_output": True} if kind == "ddim" else {}
         for i, t in enumerate(sched.timesteps):
             x_in = sched.scale_model_input(x, t)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
