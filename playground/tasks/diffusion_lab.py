@@ -123,7 +123,7 @@ def digit_stream(sampler: str, steps: int, eta: float, guidance: float, label, n
     for i, t, xt, x0 in model.sample_steps(noise, labels, steps, sampler, eta, guidance, g, bf16):
         if t is None:
             top.append(xt[:1]), bottom.append(xt[:1])
-            picture = digit_grid(torch.cat(top + bottom), cols=len(top), scale=3)
+            picture = digit_grid(torch.cat(top + bottom), cols=len(top), scale=2)
             yield "done", xt.clamp(-1, 1), labels, picture, time.perf_counter() - began
             return
         if i in keep:

@@ -76,7 +76,7 @@ def build_tab(demo: gr.Blocks) -> None:
                 samples = gr.Image(label="Samples: digit asked -> digit the MNIST classifier reads (green when they agree)",
                                    format="png", elem_id="digits-samples", interactive=False)
                 strip = gr.Image(label="The first sample's trajectory: x_t (top) and predicted x_0 (bottom), noise to digit",
-                                 format="png", elem_id="digits-strip", interactive=False, height=220)
+                                 format="png", elem_id="digits-strip", interactive=False, height=160)
     fwd_in, rev_in = [source, shape, digit, t, seed], [shape, sampler, steps, eta, particles, seed, score_t]
     digit_in, digit_out = [d_sampler, d_steps, d_eta, guidance, label, batch, d_seed], [xt_frame, x0_frame, status,
                                                                                          samples, strip]
