@@ -47,7 +47,8 @@ def main():
         return latent.interpolate(model, a, b, 10, "slerp")
 
     def handler():
-        return h.interpolate("VAE (beta = 1)", "16-D latent", "test digit", 3, None, "test digit", 2, None, "slerp", 10)
+        return h.interpolate("VAE (beta = 1)", "16-D latent", "test digit", 3, None, None, "test digit", 2, None, None,
+                             "slerp", 10)
 
     def encode_drawing():
         digit, _ = latent.ink_from_picture(drawn)
