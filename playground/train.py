@@ -94,6 +94,7 @@ def train(name: str, steps: int | None = None, out: str | Path | None = None, ru
     spread over several sessions and resumes exactly where it stopped.
     """
     from accelerate import Accelerator
+    from accelerate.state import AcceleratorState
     from tqdm.auto import tqdm
 
     spec = get_spec(name)
@@ -105,6 +106,7 @@ def train(name: str, steps: int | None = None, out: str | Path | None = None, ru
     out = Path(out) if out else spec.path
     run_dir = Path(run_dir) if run_dir else REPO_ROOT / "runs" / name
     torch.manual_seed(seed)
+    AcceleratorState._reset_state()  # one process may train several recipes (tests), each with its own precision
     accelerator = Accelerator(cpu=get_device().type == "cpu", mixed_precision=recipe.get("mixed_precision", "no"))
     model = family_class(spec.family)(**(config or recipe["config"]))
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr)
