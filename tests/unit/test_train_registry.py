@@ -182,3 +182,22 @@ def test_start_up_imports_no_heavy_model_libraries():
             "print(heavy); sys.exit(1 if heavy else 0)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=registry.REPO_ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("name", [n for n, s in registry.SPECS.items() if s.family == "vae"])
+def test_shipped_latent_models_load_encode_and_decode(name):
+    from playground.data import mnist
+    from playground.models.vae import binarize
+    from playground.tasks import latent
+
+    _need_mnist()
+    model = registry.load(name)
+    images, _ = mnist("test")
+    recon, err = latent.reconstruct(model, images[:200])
+    assert recon.shape == (200, 1, 28, 28) and float(err.mean()) < 0.05  # card: 0.007 to 0.037
+    if model.kind == "vae":
+        x = model.sample(8, generator=torch.Generator().manual_seed(0))
+        assert x.shape == (8, 1, 28, 28) and 0 <= x.min() and x.max() <= 1
+        nll = model.iwae_nll(binarize(images[:300], generator=torch.Generator().manual_seed(0)), k=100,
+                             generator=torch.Generator().manual_seed(1)).mean()
+        assert float(nll) < (100 if model.latent_dim == 16 and model.beta == 1 else 150)  # card: 92.97 / 137-138
