@@ -53,12 +53,6 @@ def score_field(shape: str, t: int, grid: int = 21, extent: float = 3.5):
     return points.numpy(), (-eps / math.sqrt(1 - float(model.alpha_bar[t]))).numpy()
 
 
-def to_image(x: torch.Tensor, scale: int = 8) -> np.ndarray:
-    """A (1, 1, H, W) tensor in about [-1, 1] as a crisp uint8 (H*scale, W*scale) picture."""
-    img = ((x[0, 0].clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).numpy()
-    return np.kron(img, np.ones((scale, scale), dtype=np.uint8))
-
-
 DIGIT_MODEL = "mnist-diffusion"
 
 

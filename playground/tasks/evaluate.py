@@ -19,9 +19,10 @@ def sliced_wasserstein(a: torch.Tensor, b: torch.Tensor, projections: int = 256,
     return float((qa - qb).abs().mean())
 
 
-def gaussian_fit_samples(train: torch.Tensor, n: int, seed: int = 0) -> torch.Tensor:
-    """n samples of the Gaussian with the training data's mean and covariance: the baseline."""
-    g = torch.Generator().manual_seed(seed)
+def gaussian_fit_samples(train: torch.Tensor, n: int, seed: int = 0, generator: torch.Generator | None = None):
+    """n samples (float32) of the Gaussian with the training data's mean and covariance: the baseline.
+    Drawn with `generator` when given, else with a generator seeded by `seed`."""
+    g = generator or torch.Generator().manual_seed(seed)
     mean, cov = train.double().mean(0), torch.cov(train.double().T)
     chol = torch.linalg.cholesky(cov + 1e-9 * torch.eye(len(cov), dtype=torch.float64))
     return (mean + torch.randn(n, len(mean), generator=g, dtype=torch.float64) @ chol.T).float()

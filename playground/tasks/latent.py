@@ -153,10 +153,9 @@ def read_picture(path) -> np.ndarray:
                          f"{type(error).__name__}.") from None
 
 
-def latent_plane(model, images, labels):
-    """A 2-D view of the latent space: (mean (d,), basis (2, d), coordinates of the images (N, 2), labels).
-    A 2-D latent is shown as it is; a larger one on the plane of its two principal components."""
-    z = encode(model, images)
+def latent_plane(z: torch.Tensor, labels):
+    """A 2-D view of the latent space from encodings z (N, d): (mean (d,), basis (2, d), coordinates (N, 2),
+    labels). A 2-D latent is shown as it is; a larger one on the plane of its two principal components."""
     if z.shape[1] == 2:
         mean, basis = torch.zeros(2), torch.eye(2)
     else:
@@ -176,18 +175,10 @@ def decode_plane(model, mean, basis, c1, c2) -> torch.Tensor:
 
 
 @torch.no_grad()
-def gaussian_latents(model, images, n: int, generator: torch.Generator) -> torch.Tensor:
-    """n latents from a Gaussian fitted to the encodings of images: random points 'in' an AE's latent space."""
-    z = encode(model, images).double()
-    chol = torch.linalg.cholesky(torch.cov(z.T) + 1e-6 * torch.eye(z.shape[1], dtype=torch.float64))
-    return (z.mean(0) + torch.randn(n, z.shape[1], generator=generator, dtype=torch.float64) @ chol.T).float()
-
-
-@torch.no_grad()
 def latent_quality(model, test: tuple, train: tuple, k: int = 100, samples: int = 1000, seed: int = 0) -> dict:
     """Test NLL (importance-weighted, k samples) and ELBO in nats on the test set binarized once with the seed,
     reconstruction error, and how the MNIST classifier reads decoded prior samples."""
-    from playground.tasks.evaluate import read_digits
+    from playground.tasks.evaluate import gaussian_fit_samples, read_digits
 
     images = test[0]
     g = torch.Generator().manual_seed(seed)
@@ -205,7 +196,7 @@ def latent_quality(model, test: tuple, train: tuple, k: int = 100, samples: int 
     if model.kind == "vae":
         drawn = model.sample(samples, generator=g) * 2 - 1
     else:
-        drawn = model.decode(gaussian_latents(model, train[0][:10_000], samples, g)) * 2 - 1
+        drawn = model.decode(gaussian_fit_samples(encode(model, train[0][:10_000]), samples, generator=g)) * 2 - 1
     pred, conf = read_digits(drawn)
     counts = np.bincount(pred, minlength=10) / len(pred)
     figures["samples_read_confidently_p90"] = round(float((conf >= 0.9).mean()), 3)

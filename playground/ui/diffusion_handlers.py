@@ -32,7 +32,7 @@ def forward(source, shape, digit, t, seed):
             x0, xt = lab.forward_noise("digit", checks.whole(digit, "Digit index", 0, 9999), t, seed)
         except DatasetUnavailable as error:
             raise gr.Error(str(error)) from None
-        gallery = [(lab.to_image(x0), "x_0"), (lab.to_image(xt), f"x_t, t = {t}")]
+        gallery = [(lab.digit_grid(x0, scale=8), "x_0"), (lab.digit_grid(xt, scale=8), f"x_t, t = {t}")]
         return gr.Plot(visible=False), gr.Gallery(value=gallery, visible=True), sched, note
     x0, xt = lab.forward_noise("shape", shape, t, seed)
     fig = plotting.points_figure(x0.numpy(), xt.numpy(), f"{shape} at t = {t}")

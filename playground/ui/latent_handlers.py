@@ -9,6 +9,7 @@ import torch
 from playground import plotting, registry
 from playground.data import DatasetUnavailable, mnist
 from playground.tasks import latent
+from playground.tasks.evaluate import gaussian_fit_samples
 from playground.ui import checks
 
 FAMILIES = {"autoencoder": "ae", "VAE (beta = 1)": "vae", "beta-VAE (beta = 4)": "beta-vae"}
@@ -24,11 +25,12 @@ def _name(family, size) -> str:
 
 
 def _model(family, size):
+    """(the model, its registry name), or a clear error when its checkpoint is missing."""
     name = _name(family, size)
     ok, why = registry.availability(name)
     if not ok:
         raise gr.Error(f"{family} with a {size} is not available: {why}.")
-    return registry.load(name)
+    return registry.load(name), name
 
 
 @lru_cache(maxsize=1)
@@ -40,9 +42,14 @@ def _test_set():
 
 
 @lru_cache(maxsize=8)
+def _encodings(name: str) -> torch.Tensor:
+    """The first MAP_POINTS test digits encoded by the model (computed once per model)."""
+    return latent.encode(registry.load(name), _test_set()[0][:MAP_POINTS])
+
+
+@lru_cache(maxsize=8)
 def _plane(name: str):
-    images, labels = _test_set()
-    return latent.latent_plane(registry.load(name), images[:MAP_POINTS], labels[:MAP_POINTS].numpy())
+    return latent.latent_plane(_encodings(name), _test_set()[1][:MAP_POINTS].numpy())
 
 
 def _digit(index) -> torch.Tensor:
@@ -58,7 +65,7 @@ def _map(name: str, title: str, path=None, marker=None):
 
 def overview(family, size, temperature, seed, index):
     """Samples, reconstructions, the latent map and manifold, KL per dimension, traversals, AE against VAE."""
-    model, name = _model(family, size), _name(family, size)
+    model, name = _model(family, size)
     temperature = checks.number(temperature, "Temperature", 0.0, 3.0)
     g = torch.Generator().manual_seed(checks.seed(seed))
     start = checks.whole(index, "Test digit index", 0, 9_990)
@@ -89,9 +96,7 @@ def _samples(model, name, temperature, g):
     if model.kind == "vae":
         x = model.decode(temperature * torch.randn(32, model.latent_dim, generator=g))
     else:  # no prior: a Gaussian fitted to the AE's own encodings, scaled by the temperature
-        images, _ = _test_set()
-        z = latent.gaussian_latents(model, images[:5000], 32, g)
-        mean = latent.encode(model, images[:5000]).mean(0)
+        z, mean = gaussian_fit_samples(_encodings(name), 32, generator=g), _encodings(name).mean(0)
         x = model.decode(mean + temperature * (z - mean))
     return plotting.image_grid(x.numpy(), cols=8, scale=3)
 
@@ -99,12 +104,11 @@ def _samples(model, name, temperature, g):
 def _ae_vs_vae(size, g):
     """16 random latents decoded by the AE (from a Gaussian fitted to its encodings) and by the VAE (prior);
     None when one of the two models is missing (the rest of the overview still shows)."""
-    images, _ = _test_set()
     try:
-        ae, vae = _model("autoencoder", size), _model("VAE (beta = 1)", size)
+        (ae, ae_name), (vae, _) = _model("autoencoder", size), _model("VAE (beta = 1)", size)
     except gr.Error:
         return None
-    left = ae.decode(latent.gaussian_latents(ae, images[:5000], 16, g))
+    left = ae.decode(gaussian_fit_samples(_encodings(ae_name), 16, generator=g))
     right = vae.decode(torch.randn(16, vae.latent_dim, generator=g))
     gap = torch.ones(4, 1, 28, 28)
     rows = [torch.cat([left[4 * r:4 * r + 4], gap[:1], right[4 * r:4 * r + 4]]) for r in range(4)]
@@ -114,7 +118,7 @@ def _ae_vs_vae(size, g):
 def decode_point(family, size, s1, s2):
     """The image at one point of the map (for a 16-D latent: on the plane of its principal directions); the
     coordinates come in standard deviations of the test encodings, so one range suits every model."""
-    model, name = _model(family, size), _name(family, size)
+    model, name = _model(family, size)
     s1, s2 = checks.number(s1, "First coordinate", -4.0, 4.0), checks.number(s2, "Second coordinate", -4.0, 4.0)
     mean, basis, coords, _ = _plane(name)
     c1, c2 = (float(v) for v in np.array([s1, s2]) * coords.std(0))
@@ -146,7 +150,7 @@ def _endpoint(label, source, index, editor, upload):
 def interpolate(family, size, a_source, a_index, a_editor, a_upload, b_source, b_index, b_editor, b_upload, method,
                 frames):
     """Frames from A to B through the latent space: a strip, an animation, and the path on the map."""
-    model, name = _model(family, size), _name(family, size)
+    model, name = _model(family, size)
     method = checks.choice(method, "interpolation", ["linear", "slerp"])
     frames = checks.whole(frames, "Frames", 2, 30)
     a, notes_a = _endpoint("A", a_source, a_index, a_editor, a_upload)
@@ -164,7 +168,7 @@ def interpolate(family, size, a_source, a_index, a_editor, a_upload, b_source, b
 
 def arithmetic(family, size, a, b, c):
     """decode(z_a - z_b + z_c) beside the three inputs' reconstructions."""
-    model = _model(family, size)
+    model, _ = _model(family, size)
     out = latent.arithmetic(model, _digit(a), _digit(b), _digit(c))
     inputs = torch.cat([latent.to_unit(_digit(i)) for i in (a, b, c)])
     return plotting.image_grid(torch.cat([inputs, torch.ones(1, 1, 28, 28), out]).numpy(), cols=4, scale=4)

@@ -93,13 +93,13 @@ def test_traversal_kl_and_manifold_shapes():
     assert grid.shape == (6, 1, 28, 28)
     kl = latent.kl_per_dim(model, _images(20))
     assert kl.shape == (2,) and (kl >= 0).all()
-    mean, basis, coords, _ = latent.latent_plane(model, _images(20), np.zeros(20))
+    mean, basis, coords, _ = latent.latent_plane(latent.encode(model, _images(20)), np.zeros(20))
     assert coords.shape == (20, 2) and torch.equal(basis, torch.eye(2))
     grid = latent.decode_plane(model, mean, basis, [-1, 0, 1, 2], [-1, 1])
     assert grid.shape == (8, 1, 28, 28)
     torch.testing.assert_close(grid[0], model.decode(torch.tensor([[-1.0, 1.0]]))[0])  # top-left: low z1, high z2
     big = _model(dim=5)
-    mean, basis, coords, _ = latent.latent_plane(big, _images(30), np.zeros(30))
+    mean, basis, coords, _ = latent.latent_plane(latent.encode(big, _images(30)), np.zeros(30))
     torch.testing.assert_close(basis @ basis.T, torch.eye(2), atol=1e-5, rtol=0)  # orthonormal plane
     with pytest.raises(ValueError, match="no KL"):
         latent.kl_per_dim(_model("ae"), _images(4))
