@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 DATA_DIR_ENV = "PLAYGROUND_DATA_DIR"
 SHAKESPEARE_URL = "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt"
 MAX_POINTS = 1_000_000
+# The 65 characters of tiny Shakespeare, sorted: a character model's token id is the position in this string.
+SHAKESPEARE_CHARS = "\n !$&',-.3:;?ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 
 class DatasetUnavailable(RuntimeError):
@@ -133,7 +135,8 @@ def images_to_float(images) -> "torch.Tensor":
 
 def get_dataset(name: str, split: str = "train", n: int = 10_000, seed: int = 0):
     """One entry point: 'toy1d:NAME', 'toy2d:NAME', 'toy2d-set:NAME,NAME,...' (points, labels),
-    'reflow:MODEL' (a flow's own (sample, label, noise) pairs), 'digits', 'mnist', 'fashion-mnist', 'cifar10', 'tinyshakespeare'."""
+    'reflow:MODEL' (a flow's own (sample, label, noise) pairs), 'chars:BLOCK' (tiny Shakespeare's character
+    windows), 'digits', 'mnist', 'fashion-mnist', 'cifar10', 'tinyshakespeare'."""
     family, _, sub = name.partition(":")
     if family == "reflow":  # (sample, label, noise) pairs from a trained flow; held-out data is real
         from playground.registry import get_spec
@@ -147,6 +150,10 @@ def get_dataset(name: str, split: str = "train", n: int = 10_000, seed: int = 0)
         per = [get_dataset(f"toy2d:{shape}", split, n // len(shapes), seed + k) for k, shape in enumerate(shapes)]
         labels = np.repeat(np.arange(len(shapes)), [len(p) for p in per])
         return np.concatenate(per), labels
+    if family == "chars":
+        from playground.models.char_gpt import char_windows
+
+        return char_windows(split, int(sub))
     if family in ("toy1d", "toy2d"):
         # Seeds differ by split, so train and test are independent draws.
         return toy_sample(sub, n, seed + (0 if split == "train" else 1_000_003), dim=1 if family == "toy1d" else 2)

@@ -233,6 +233,28 @@ def latent_map_figure(points, labels, title: str, axes=("z1", "z2"), path=None, 
     return _layout(fig, title, height=480)
 
 
+def frequency_figure(probs, counts, title: str, names=None) -> go.Figure:
+    """True probabilities beside the observed frequencies of the draws, per category."""
+    names = names or [str(i) for i in range(len(probs))]
+    freq = np.asarray(counts) / max(1, int(np.sum(counts)))
+    fig = go.Figure([go.Bar(x=names, y=probs, name="true probability", marker_color=COLOURS["true"]),
+                     go.Bar(x=names, y=freq, name="observed frequency", marker_color=COLOURS["estimate"])])
+    fig.update_xaxes(title_text="outcome")
+    fig.update_yaxes(title_text="probability", rangemode="tozero")
+    return _layout(fig, title, height=320, barmode="group")
+
+
+def counts_figure(ns, rows: dict, n_now: int, title: str) -> go.Figure:
+    """Parameter counts (log scale) against the number of binary variables, one line per assumption."""
+    fig = go.Figure()
+    for (name, values), colour in zip(rows.items(), [COLOURS["true"], COLOURS["gauss"], COLOURS["estimate"]]):
+        fig.add_trace(go.Scatter(x=ns, y=[float(max(v, 1)) for v in values], mode="lines", name=name, line={"color": colour}))
+    fig.add_vline(x=n_now, line={"dash": "dot", "color": "black"})
+    fig.update_xaxes(title_text="number of binary variables n")
+    fig.update_yaxes(title_text="free parameters", type="log", exponentformat="power")
+    return _layout(fig, title, height=340)
+
+
 def bar_figure(values, title: str, x_title: str, y_title: str) -> go.Figure:
     fig = go.Figure(go.Bar(x=[str(i + 1) for i in range(len(values))], y=values, marker_color=COLOURS["estimate"]))
     fig.update_xaxes(title_text=x_title)
@@ -256,3 +278,38 @@ def frames_animation(frames, title: str, labels=None) -> go.Figure:
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, scaleanchor="x")
     return _layout(fig, title, height=380)
+
+
+CUT_GREY = "#b0b0b0"  # tokens removed by top-k / top-p
+_SHOWN_WHITESPACE = {"\n": "⏎", " ": "␣", "\t": "⇥", "\r": "\\r"}
+
+
+def token_label(text: str) -> str:
+    """A token's text made visible on an axis: newline as ⏎, space as ␣, other whitespace escaped."""
+    shown = "".join(_SHOWN_WHITESPACE.get(c, f"\\u{ord(c):04x}" if c.isspace() else c) for c in text)
+    return shown or "∅"
+
+
+def token_distribution_figure(view: dict, tokenizer, top: int = 30) -> go.Figure:
+    """The `top` most probable next tokens: the model's probability (outline) beside the probability after
+    temperature / top-k / top-p (solid; cut tokens grey at 0). `view` comes from text_generation.next_token_view."""
+    raw, kept, mask = np.asarray(view["raw"]), np.asarray(view["kept"]), np.asarray(view["kept_mask"])
+    ids = np.argsort(-raw, kind="stable")[:top]
+    labels, seen = [], set()
+    for i in ids:  # category labels must be unique: two tokens may look alike (e.g. partial bytes)
+        label = token_label(tokenizer.decode([int(i)]))
+        labels.append(label if label not in seen else f"{label} #{i}")
+        seen.add(label)
+    colours = [COLOURS["estimate"] if mask[i] else CUT_GREY for i in ids]
+    fig = go.Figure()
+    fig.add_trace(go.Bar(x=labels, y=raw[ids], name="model's probability", marker=dict(
+        color=["rgba(31,119,180,0.15)" if mask[i] else "rgba(176,176,176,0.25)" for i in ids],
+        line=dict(color=colours, width=1.5))))
+    fig.add_trace(go.Bar(x=labels, y=kept[ids], name="after temperature / top-k / top-p", marker_color=colours,
+                         customdata=["kept" if mask[i] else "cut" for i in ids],
+                         hovertemplate="%{x}: %{y:.3f} (%{customdata})<extra></extra>"))
+    fig.update_xaxes(type="category", title_text=f"the {len(ids)} most probable next tokens (grey: cut)")
+    fig.update_yaxes(title_text="probability", rangemode="tozero")
+    title = (f"Next token: entropy {view['entropy_raw_bits']:.2f} bits → {view['entropy_kept_bits']:.2f} bits after "
+             f"sampling settings; {view['nucleus_size']} of {len(raw)} tokens can be drawn")
+    return _layout(fig, title, height=380, barmode="group", bargap=0.25)

@@ -7,6 +7,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from playground.data import SHAKESPEARE_CHARS
 from playground.hub import from_pretrained, hub_status
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -19,6 +20,10 @@ FAMILIES = {
     "digit-classifier": "playground.models.classifier:DigitClassifier",
     "digit-diffusion": "playground.models.diffusion:DigitDiffusion",
     "vae": "playground.models.vae:VAE",
+    "independent-pixels": "playground.models.autoregressive:IndependentPixels",
+    "markov-pixels": "playground.models.autoregressive:MarkovPixels",
+    "pixelcnn": "playground.models.pixelcnn:PixelCNN",
+    "char-gpt": "playground.models.char_gpt:CharGPT",
     "causal-lm": "transformers:AutoModelForCausalLM",
     "diffusers-pipeline": "diffusers:DiffusionPipeline",
 }
@@ -63,6 +68,13 @@ LATENT_RECIPE = dict(dataset="mnist", train_size=60_000, test_size=10_000, steps
                            "Trained on the 2-core CPU of the development machine.")
 LATENT_MODELS = [("ae", "autoencoder", 0.0), ("vae", "VAE (beta = 1)", 1.0), ("beta-vae", "beta-VAE (beta = 4)", 4.0)]
 
+PIXEL_NOTES = ("Dynamically binarized MNIST (each grey level is the probability of ink). Test NLL in nats per image "
+               "(and bits per pixel) on the 10,000 test images binarized once with seed 0, the same binarization as "
+               "the VAE cards. Trained on the 2-core CPU of the development machine.")
+FIT_RECIPE = dict(dataset="mnist", train_size=60_000, test_size=10_000, steps=0, batch_size=1, lr=0.0,
+                  notes="Closed-form maximum likelihood: counts expected over the dynamic binarization, with one "
+                        "pseudo-count per outcome (Laplace smoothing); no gradient steps. " + PIXEL_NOTES)
+
 
 def _latent_spec(key: str, what: str, beta: float, dim: int) -> "ModelSpec":
     kind = "ae" if key == "ae" else "vae"
@@ -106,8 +118,37 @@ SPECS = {spec.name: spec for spec in [
                                "classifier's 128 features against the 10,000 test images, beside the FID of 10,000 "
                                "training images against the same test images (the floor).")),
     *[_latent_spec(key, what, beta, dim) for dim in (2, 16) for key, what, beta in LATENT_MODELS],
+    ModelSpec("mnist-independent", "independent-pixels", "checkpoints/mnist-independent", ("sample", "log_prob"),
+              "Binary MNIST pixels as independent Bernoullis: n = 784 parameters",
+              train=dict(FIT_RECIPE, config=dict(pixels=784))),
+    ModelSpec("mnist-markov", "markov-pixels", "checkpoints/mnist-markov", ("sample", "log_prob", "complete"),
+              "Binary MNIST pixels as a Markov chain along the raster order: 2n - 1 = 1,567 parameters",
+              train=dict(FIT_RECIPE, config=dict(pixels=784))),
+    ModelSpec("mnist-pixelcnn", "pixelcnn", "checkpoints/mnist-pixelcnn", ("sample", "log_prob", "complete", "labels"),
+              "Class-conditional gated PixelCNN on binarized MNIST (10 gated layers, 32 channels)",
+              train=dict(config=dict(channels=32, layers=10, kernel=3, first_kernel=7, classes=10, label_dropout=0.1),
+                         dataset="mnist", train_size=60_000, test_size=10_000, steps=3000, batch_size=64, lr=2e-3,
+                         warmup=100, mixed_precision="bf16", save_every=250,
+                         notes=PIXEL_NOTES + " A tenth of the labels are replaced by 'no class' while training, so the "
+                               "model also gives p(x) without a class (test_nll_nats_no_class). Samples: 20 per "
+                               "digit, temperature 1, read by the shipped mnist-classifier.")),
+    ModelSpec("shakespeare-char-gpt", "char-gpt", "checkpoints/shakespeare-char-gpt", ("generate",),
+              "Character-level GPT-2 (4 layers, 4 heads, 128 wide, 0.8 M parameters) trained here on tiny Shakespeare",
+              train=dict(config=dict(vocab_size=len(SHAKESPEARE_CHARS), chars=SHAKESPEARE_CHARS, n_positions=256,
+                                     n_embd=128, n_layer=4, n_head=4, resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0,
+                                     bos_token_id=None, eos_token_id=None),
+                         dataset="chars:256", steps=3000, batch_size=16, lr=1e-3, warmup=100, mixed_precision="bf16",
+                         save_every=250,
+                         notes="Tiny Shakespeare (1.1 M characters), nanoGPT's split: the first 90% for training, the "
+                               "last 10% held out; training batches are 16 random 256-character windows. One token per "
+                               "character (65 characters); the tokenizer is built here with the tokenizers library and "
+                               "saved in this folder. Validation loss: 3,200 random held-out windows. The sample is "
+                               "temperature 0.8 from the prompt 'ROMEO:' (newlines shown as ' / '). Trained on the "
+                               "2-core CPU of the development machine.")),
     ModelSpec("gpt2", "causal-lm", "openai-community/gpt2", ("generate",),
               "GPT-2 small (124 M parameters), loaded from the Hugging Face Hub on demand", hub=True),
+    ModelSpec("distilgpt2", "causal-lm", "distilbert/distilgpt2", ("generate",),
+              "DistilGPT-2 (82 M parameters), loaded from the Hugging Face Hub on demand", hub=True),
     ModelSpec("ddpm-cifar10-32", "diffusers-pipeline", "google/ddpm-cifar10-32", ("sample",),
               "DDPM trained on CIFAR-10 at 32x32 (Ho et al. 2020), loaded from the Hugging Face Hub on demand", hub=True),
 ]}

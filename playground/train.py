@@ -119,6 +119,8 @@ def train(name: str, steps: int | None = None, out: str | Path | None = None, ru
     prepared = time.perf_counter()
     train_set, test_set = training_data(spec, seed)
     data_seconds = round(time.perf_counter() - prepared, 1)
+    if hasattr(model, "fit"):  # closed-form maximum likelihood (a count model): the recipe has no gradient steps
+        accelerator.unwrap_model(model).fit(*train_set)
     rank, world = accelerator.process_index, accelerator.num_processes
     began = time.perf_counter()
     stop = min(steps, until) if until else steps
@@ -149,7 +151,7 @@ def train(name: str, steps: int | None = None, out: str | Path | None = None, ru
         if (step + 1) % recipe.get("save_every", 1000) == 0:
             save(step + 1)
     save(stop)
-    model = accelerator.unwrap_model(model)
+    model = accelerator.unwrap_model(model, keep_fp32_wrapper=False)  # figures in full precision, no autocast
     if stop < steps:
         return model, {"steps": stop, "of": steps, "resumed_from": start}
     if ema is not None:  # the averaged weights are the ones shipped
@@ -173,6 +175,9 @@ def model_card(spec, metrics: dict, steps: int, batch_size: int, lr: float, seed
         if sys.argv[0].endswith("train.py") else f"python -m playground.train {spec.name}"
     rows = "\n".join(f"| {k} | {v} |" for k, v in metrics.items())
     recipe = spec.train
+    how = (f"{steps} steps of AdamW, batch {batch_size}, learning rate {lr} ({recipe.get('warmup', 0)} warm-up steps, "
+           f"then cosine decay), EMA of the weights: {recipe.get('ema') or 'none'}, precision: "
+           f"{recipe.get('mixed_precision', 'fp32')}, seed {seed}") if steps else "closed form (no gradient steps)"
     return f"""# {spec.name}
 
 {spec.blurb}.
@@ -180,8 +185,7 @@ def model_card(spec, metrics: dict, steps: int, batch_size: int, lr: float, seed
 - Family: `{spec.family}` (`{spec.train['config']}`)
 - Data: `{spec.train['dataset']}`, {sizes[0]:,} training and {sizes[1]:,} held-out examples
 - Training command: `{command}`
-- Recipe: {steps} steps of AdamW, batch {batch_size}, learning rate {lr} ({recipe.get('warmup', 0)} warm-up steps, then
-  cosine decay), EMA of the weights: {recipe.get('ema') or 'none'}, precision: {recipe.get('mixed_precision', 'fp32')}, seed {seed}
+- Recipe: {how}
 - Hardware: {hardware}; torch {torch.__version__}
 
 | figure | value |

@@ -13,6 +13,14 @@ touch**, live, with real models, on a laptop CPU (faster on a GPU). Change one k
 - **Density estimation**: kernel density estimation (Parzen windows) in 1-D and 2-D; kernels, bandwidth
   rules, each point's kernel under the sum, held-out likelihood against bandwidth (under- vs
   over-smoothing), up to a million points, and the curse of dimensionality.
+- **Joint distributions**: sampling Bernoulli and categorical variables; what a joint over n binary
+  variables costs (2^n - 1 parameters, against 2n - 1 for a Markov chain and n under independence);
+  independent pixels, a Markov chain and a PixelCNN on binary MNIST side by side (samples, parameters,
+  test likelihood); a Gaussian mixture fitted by EM, one iteration at a time.
+- **Autoregressive models**: a class-conditional PixelCNN drawing digits pixel by pixel (streamed) and
+  completing a partly given digit several ways; a character-level GPT-2 trained here on Shakespeare (or
+  a hub model when online) writing text with temperature, top-k and top-p, the next-token distribution
+  drawn at each step (kept against cut tokens, entropy, nucleus size), or one token at a time.
 - **Latent variables**: autoencoder, VAE and beta-VAE on MNIST with a 2-D or a 16-D latent: prior
   samples with a temperature, reconstructions, the latent map and its decoded manifold, interpolation
   (linear or spherical) between test digits or your own drawings, latent arithmetic, traversals, KL per

@@ -2,6 +2,7 @@
 import pytest
 import torch
 
+from playground.data import SHAKESPEARE_CHARS
 from playground.registry import SPECS, family_class
 
 TINY = {"flow": dict(dim=2, layers=4, hidden=16),
@@ -12,7 +13,11 @@ TINY = {"flow": dict(dim=2, layers=4, hidden=16),
                                 layers_per_block=1, down_block_types=["DownBlock2D", "DownBlock2D", "AttnDownBlock2D"],
                                 up_block_types=["AttnUpBlock2D", "UpBlock2D", "UpBlock2D"], norm_num_groups=4,
                                 num_class_embeds=11),
-        "vae": dict(latent_dim=3, hidden=32, beta=1.0, kind="vae")}
+        "vae": dict(latent_dim=3, hidden=32, beta=1.0, kind="vae"),
+        "independent-pixels": dict(pixels=784), "markov-pixels": dict(pixels=784),
+        "pixelcnn": dict(channels=4, layers=2, kernel=3, first_kernel=3),
+        "char-gpt": dict(vocab_size=65, chars=SHAKESPEARE_CHARS, n_positions=32, n_embd=16, n_layer=1, n_head=2,
+                         bos_token_id=None, eos_token_id=None)}
 DATA = {"flow": lambda g: (torch.randn(64, 2, generator=g),),
         "toy-diffusion": lambda g: (torch.randn(64, 2, generator=g), torch.randint(0, 2, (64,), generator=g)),
         "toy-flow-matching": lambda g: (torch.randn(64, 2, generator=g), torch.randint(0, 2, (64,), generator=g)),
@@ -21,7 +26,12 @@ DATA = {"flow": lambda g: (torch.randn(64, 2, generator=g),),
         "digit-diffusion": lambda g: (torch.randint(0, 256, (4, 28, 28), generator=g, dtype=torch.uint8),
                                       torch.randint(0, 10, (4,), generator=g)),
         "vae": lambda g: (torch.randint(0, 256, (8, 28, 28), generator=g, dtype=torch.uint8),
-                          torch.randint(0, 10, (8,), generator=g))}
+                          torch.randint(0, 10, (8,), generator=g)),
+        "independent-pixels": lambda g: (torch.randint(0, 256, (8, 28, 28), generator=g, dtype=torch.uint8),),
+        "markov-pixels": lambda g: (torch.randint(0, 256, (8, 28, 28), generator=g, dtype=torch.uint8),),
+        "pixelcnn": lambda g: (torch.randint(0, 256, (4, 28, 28), generator=g, dtype=torch.uint8),
+                               torch.randint(0, 10, (4,), generator=g)),
+        "char-gpt": lambda g: (torch.randint(0, 65, (4, 16), generator=g),)}
 TRAINABLE = sorted({spec.family for spec in SPECS.values() if spec.train} | {"digit-diffusion"})
 
 
@@ -42,7 +52,7 @@ def test_protocol(family):
     if not hasattr(model, "sample"):  # a classifier reads samples; it does not make them
         assert model.predict(x).shape == (len(x), 10)
         return
-    kwargs = {"steps": 3} if family == "digit-diffusion" else {}
+    kwargs = {"digit-diffusion": {"steps": 3}, "char-gpt": {"length": x.shape[1]}}.get(family, {})
     s1 = model.sample(4, generator=torch.Generator().manual_seed(3), **kwargs)
     s2 = model.sample(4, generator=torch.Generator().manual_seed(3), **kwargs)
     shape = (4, 1, 28, 28) if x.dtype == torch.uint8 else (4, *x.shape[1:])

@@ -1,0 +1,121 @@
+"""Handlers of the Joint distributions tab: sampling basics, the parameter count of a joint over binary
+variables, the three binary-image models side by side, and a Gaussian mixture fitted by EM step by step."""
+from functools import lru_cache
+
+import gradio as gr
+import numpy as np
+
+from playground import plotting
+from playground.data import DatasetUnavailable, mnist
+from playground.models import gmm
+from playground.registry import availability
+from playground.tasks import gmm_lab, joint
+from playground.toydata import TOY_2D, toy_sample
+from playground.ui import checks
+
+MAX_DRAWS = 1_000_000
+MAX_VARIABLES = 1024
+GMM_SETS = list(TOY_2D)
+
+
+def categorical(text, n, seed):
+    """True probabilities against the frequencies of n inverse-CDF draws, and the first draws."""
+    try:
+        probs = joint.parse_probabilities(text)
+    except ValueError as error:
+        raise gr.Error(str(error)) from None
+    n, seed = checks.whole(n, "Number of draws", 1, MAX_DRAWS), checks.seed(seed)
+    draws = joint.sample_categorical(probs, n, seed)
+    counts = np.bincount(draws, minlength=len(probs))
+    bernoulli = len(probs) == 2 and len(str(text).replace(",", " ").split()) == 1
+    names = ["0", "1"] if bernoulli else [chr(65 + i) for i in range(len(probs))]
+    title = (f"Bernoulli(p = {probs[1]:.3g}): {n:,} draws" if bernoulli else f"Categorical over {len(probs)} outcomes: "
+             f"{n:,} draws")
+    shown = " ".join(names[d] for d in draws[:60])
+    gap = float(np.abs(counts / n - probs).max())
+    note = (f"First draws: `{shown}`{' ...' if n > 60 else ''}  \nEach draw takes u ~ Uniform(0, 1) and returns the "
+            f"first outcome whose cumulative probability exceeds u. Largest gap between frequency and probability: "
+            f"**{gap:.4f}** (it shrinks like 1/sqrt(n): try more draws).")
+    return plotting.frequency_figure(probs, counts, title, names), note
+
+
+def joint_counts(n):
+    """Free parameters of a joint over n binary variables under three assumptions, with a log-scale figure."""
+    n = checks.whole(n, "Number of variables", 1, MAX_VARIABLES)
+    ns = list(range(1, max(n, 16) + 1))
+    rows = {name: [joint.parameter_counts(m)[name] for m in ns] for name in ("full joint", "Markov chain", "independent")}
+    counts = joint.parameter_counts(n)
+    side = int(np.sqrt(n))
+    picture = f" (a {side}x{side} binary image)" if side * side == n else ""
+    note = (f"**n = {n} binary variables**{picture}: full "
+            f"joint 2^n - 1 = **{joint.readable_count(counts['full joint'])}**, Markov chain 2n - 1 = "
+            f"**{counts['Markov chain']:,}**, independent n = **{counts['independent']:,}**. An MNIST digit has "
+            f"n = 784: the full joint would need {joint.readable_count(2 ** 784 - 1)} numbers.")
+    return plotting.counts_figure(ns, rows, n, "Parameters of a joint distribution over n binary variables"), note
+
+
+@lru_cache(maxsize=1)
+def _test_set():
+    try:
+        return mnist("test")
+    except DatasetUnavailable as error:
+        raise gr.Error(str(error)) from None
+
+
+@lru_cache(maxsize=8)
+def _figures(name: str) -> dict:
+    images, labels = _test_set()
+    return joint.model_figures(name, images, labels)
+
+
+def pixel_models(temperature, seed):
+    """16 samples from each binary-image model, and a table of parameters and test NLL."""
+    temperature, seed = checks.number(temperature, "Temperature", 0.0, 3.0), checks.seed(seed)
+    pictures, rows = [], []
+    for title, name in joint.PIXEL_MODELS.items():
+        ok, why = availability(name)
+        if not ok:
+            raise gr.Error(f"The {title} model is not available: {why}.")
+        samples = joint.model_samples(name, 16, seed, temperature)
+        pictures.append(plotting.image_grid(samples.numpy(), cols=4, scale=3))
+        f = _figures(name)
+        rows.append([title, f"{f['parameters']:,}", round(f["nll_nats"], 1), round(f["bits_per_pixel"], 4)])
+    rows.append(["full joint table", joint.readable_count(2 ** 784 - 1), "", ""])
+    note = (f"NLL on the first {_figures(joint.PIXEL_MODELS['PixelCNN'])['images']} binarized MNIST test digits, with "
+            f"the digit's class for the PixelCNN (lower is better; the model cards give all 10,000). PixelCNN samples "
+            f"here are drawn without a class; temperature {temperature:g} scales every logit.")
+    return (*pictures, {"headers": ["model", "parameters", "test NLL (nats per digit)", "bits per pixel"], "data": rows},
+            note)
+
+
+def _fit(dataset, n, k, covariance, iterations, seed):
+    dataset = checks.choice(dataset, "data set", GMM_SETS)
+    covariance = checks.choice(covariance, "covariance type", list(gmm.COVARIANCE_TYPES))
+    n, k = checks.whole(n, "Number of points", 50, 5000), checks.whole(k, "Number of components K", 1, 10)
+    iterations, seed = checks.whole(iterations, "EM iterations", 1, 200), checks.seed(seed)
+    return _history(dataset, n, k, covariance, iterations, seed)
+
+
+@lru_cache(maxsize=16)
+def _history(dataset, n, k, covariance, iterations, seed):
+    x = toy_sample(dataset, n, seed)
+    return x, gmm.fit_em(x, k, covariance, iterations, seed=seed)
+
+
+def gmm_step(dataset, n, k, covariance, iterations, seed, step, samples):
+    """EM at one iteration: responsibilities and ellipses, the log-likelihood curve, the parameters."""
+    x, history = _fit(dataset, n, k, covariance, iterations, seed)
+    step = min(checks.whole(step, "EM step", 0, 200), len(history) - 1)
+    samples = checks.whole(samples, "Samples from the fit", 0, 2000)
+    state, k = history[step], len(history[0].weights)
+    count = gmm.parameter_count(k, 2, covariance)
+    note = (f"Step {step} of {len(history) - 1}: mean log-likelihood **{state.log_likelihood:.4f}** nats per point; "
+            f"K = {k} {covariance} components have {count} free parameters; BIC {gmm.bic(state):.1f}. "
+            f"Colours mix the components by their responsibilities (E-step); ellipses are 1 and 2 standard deviations.")
+    return (gmm_lab.em_figure(x, history, step, samples, seed), gmm_lab.loglik_figure(history, step),
+            gmm_lab.summary_table(history, step), note, gr.Slider(maximum=len(history) - 1, value=step))
+
+
+def gmm_animation(dataset, n, k, covariance, iterations, seed):
+    x, history = _fit(dataset, n, k, covariance, iterations, seed)
+    return gmm_lab.em_animation(x, history, seed)

@@ -1,0 +1,60 @@
+"""The Autoregressive models tab (playground/ui/autoregressive_tab.py) in a real browser: a link restores the
+text settings and writes; temperature and top-p change the next-token chart; a painted region of a digit is
+completed several ways."""
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.e2e
+TOAST = "[data-testid='toast-body']"
+
+
+def _set(page, name: str, value: str) -> None:
+    box = page.get_by_role("spinbutton", name=name)
+    box.fill(value)
+    box.press("Enter")
+
+
+def test_link_writes_then_filters_change_the_chart_and_a_digit_is_completed(page, app_url):
+    page.goto(app_url + "/?tab=autoregressive&temp=0.5&top_p=0.8&length=40&seed=3")
+    expect(page.get_by_role("tab", name="Autoregressive models", exact=True)).to_have_attribute("aria-selected", "true")
+    expect(page.get_by_role("spinbutton", name="Temperature (0 = greedy)")).to_have_value("0.5")
+    status = page.locator("#ar-text-status")
+    expect(status).to_contain_text("Done", timeout=90_000)  # the link generated its text, streamed
+    expect(status).to_contain_text("40 of 40 tokens")
+    output = page.get_by_label("Generated text")
+    assert output.input_value().startswith("ROMEO:")
+    chart = page.locator("#ar-text-chart .js-plotly-plot")
+    expect(chart).to_be_visible()
+    before_status, before_title = status.inner_text(), chart.locator(".gtitle").inner_text()
+
+    _set(page, "Temperature (0 = greedy)", "1.5")
+    _set(page, "Top-p (1 = off)", "0.5")
+    expect(page).to_have_url(re.compile(r"[?&]top_p=0\.5(&|$)"))
+    page.locator("#ar-text-go").click()
+    expect(status).not_to_have_text(before_status, timeout=60_000)
+    expect(status).to_contain_text("Done", timeout=60_000)
+    assert chart.locator(".gtitle").inner_text() != before_title  # entropy and nucleus size moved
+    page.locator("#ar-text-next").click()
+    expect(status).to_contain_text("Press again for the next", timeout=30_000)
+
+    editor = "#ar-editor"
+    page.locator(editor).get_by_role("button", name=re.compile("Brush", re.I)).first.click()
+    canvas = page.locator(f"{editor} canvas").first
+    box = canvas.bounding_box()
+    y = box["y"] + box["height"] * 0.7
+    page.mouse.move(box["x"] + box["width"] * 0.2, y)
+    page.mouse.down()
+    for k in range(1, 21):
+        page.mouse.move(box["x"] + box["width"] * (0.2 + 0.03 * k), y)
+    page.mouse.up()
+    page.get_by_role("radio", name="painted region", exact=True).check()
+    _set(page, "Completions", "3")
+    page.locator("#ar-complete-go").click()
+    done = page.locator("#ar-complete-status")
+    expect(done).to_contain_text("3 completions of", timeout=90_000)
+    expect(page.locator("#ar-completions img")).to_be_visible()
+    expect(page.locator("#ar-given img")).to_be_visible()
+    expect(page.locator(TOAST)).to_have_count(0)
+    assert not page.js_errors, page.js_errors
