@@ -1,4 +1,6 @@
 """Figures: arrays in, plotly figures out. No model code here."""
+import math
+
 import numpy as np
 import plotly.graph_objects as go
 
@@ -245,13 +247,17 @@ def frequency_figure(probs, counts, title: str, names=None) -> go.Figure:
 
 
 def counts_figure(ns, rows: dict, n_now: int, title: str) -> go.Figure:
-    """Parameter counts (log scale) against the number of binary variables, one line per assumption."""
+    """Parameter counts against the number of binary variables as log10 (counts such as 2^1024 overflow a float),
+    one line per assumption."""
     fig = go.Figure()
     for (name, values), colour in zip(rows.items(), [COLOURS["true"], COLOURS["gauss"], COLOURS["estimate"]]):
-        fig.add_trace(go.Scatter(x=ns, y=[float(max(v, 1)) for v in values], mode="lines", name=name, line={"color": colour}))
+        digits = [math.log10(v) if v < 10 ** 300 else (len(str(v)) - 1) + math.log10(int(str(v)[:15]) / 1e14)
+                  for v in values]
+        fig.add_trace(go.Scatter(x=ns, y=digits, mode="lines", name=name, line={"color": colour},
+                                 hovertemplate="n = %{x}: 10^%{y:.1f} parameters"))
     fig.add_vline(x=n_now, line={"dash": "dot", "color": "black"})
     fig.update_xaxes(title_text="number of binary variables n")
-    fig.update_yaxes(title_text="free parameters", type="log", exponentformat="power")
+    fig.update_yaxes(title_text="log10 of the free parameters")
     return _layout(fig, title, height=340)
 
 

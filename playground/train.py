@@ -119,7 +119,7 @@ def train(name: str, steps: int | None = None, out: str | Path | None = None, ru
     prepared = time.perf_counter()
     train_set, test_set = training_data(spec, seed)
     data_seconds = round(time.perf_counter() - prepared, 1)
-    if hasattr(model, "fit"):  # closed-form maximum likelihood (a count model): the recipe has no gradient steps
+    if hasattr(accelerator.unwrap_model(model), "fit"):  # closed-form maximum likelihood: no gradient steps
         accelerator.unwrap_model(model).fit(*train_set)
     rank, world = accelerator.process_index, accelerator.num_processes
     began = time.perf_counter()

@@ -332,6 +332,8 @@ def test_joint_sampling_and_parameter_counts(client):
     assert note.count(" ") > 10 and set(note.split("`")[1].split()) <= {"0", "1"}
     fig, note = client.predict(784, api_name="/joint_counts")
     assert "10^236" in note and "1,567" in note and "(a 28x28 binary image)" in note
+    fig, note = client.predict(1024, api_name="/joint_counts")  # 2^1024 overflows a float: drawn as log10
+    assert "10^308" in note and fig
     with pytest.raises(AppError, match="between 0 and 1"):
         client.predict("1.5", 10, 0, api_name="/joint_categorical")
     with pytest.raises(AppError, match="Not a number"):
@@ -415,6 +417,10 @@ def test_autoregressive_text_streams_with_the_distribution(client):
     (dict(model="gpt2"), "Hugging Face Hub"),
 ])
 def test_autoregressive_text_bad_input(client, changes, message):
+    from playground import hub
+
+    if changes.get("model") == "gpt2" and hub.hub_status()[0]:
+        pytest.skip("the Hub is reachable here, so gpt2 loads instead of failing")
     args = dict(zip(["model", "prompt", "temp", "top_k", "top_p", "length", "seed"], TEXT)) | changes
     with pytest.raises(AppError, match=message):
         client.predict(*args.values(), api_name="/ar_generate")

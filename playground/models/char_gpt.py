@@ -25,10 +25,10 @@ def char_tokenizer(chars: str) -> PreTrainedTokenizerFast:
 
 def encode_corpus(text: str, chars: str) -> np.ndarray:
     """The whole corpus as token ids (int64), by a lookup table (the tokenizer gives the same, more slowly)."""
-    table = np.full(0x110000 if any(ord(c) > 255 for c in text[:1000]) else 256, -1, dtype=np.int64)
-    table[[ord(c) for c in chars]] = np.arange(len(chars))
     codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-    if codes.max() >= len(table) or (ids := table[codes]).min() < 0:
+    table = np.full(max(max(map(ord, chars)), int(codes.max(initial=0))) + 1, -1, dtype=np.int64)
+    table[[ord(c) for c in chars]] = np.arange(len(chars))
+    if (ids := table[codes]).min(initial=0) < 0:
         unknown = sorted(set(text) - set(chars))
         raise ValueError(f"The corpus has characters outside the vocabulary: {''.join(unknown)[:40]!r}.")
     return ids

@@ -5,10 +5,9 @@ an animation over the iterations, and a table of the parameters.
 import numpy as np
 import plotly.graph_objects as go
 
-from playground.models.gmm import GMMState, parameter_count, sample
+from playground.models.gmm import GMMState, sample
 from playground.plotting import DIGIT_COLOURS, _layout, shown_points
 
-__all__ = ["em_figure", "loglik_figure", "em_animation", "parameter_count", "summary_table", "SUMMARY_HEADERS"]
 
 ANIMATION_POINTS = 1_500  # points drawn in the animation; each frame recolours all of them
 ANIMATION_FRAMES = 40

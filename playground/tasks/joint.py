@@ -13,8 +13,9 @@ PIXEL_MODELS = {"independent pixels": "mnist-independent", "Markov chain": "mnis
 MAX_CATEGORIES = 26
 
 
-def parse_probabilities(text: str) -> np.ndarray:
-    """'0.2, 0.5, 0.3' (or weights such as '1 2 1', normalised) -> probabilities; one value p means Bernoulli(p)."""
+def parse_probabilities(text: str) -> tuple[np.ndarray, bool]:
+    """'0.2, 0.5, 0.3' (or weights such as '1 2 1', normalised) -> (probabilities, False); one value p means
+    Bernoulli(p): ([1 - p, p], True)."""
     tokens = (text or "").replace(",", " ").replace(";", " ").split()
     if not tokens:
         raise ValueError("Type one probability p (a Bernoulli variable) or several weights (a categorical one).")
@@ -29,10 +30,10 @@ def parse_probabilities(text: str) -> np.ndarray:
     if len(values) == 1:
         if values[0] > 1:
             raise ValueError("A Bernoulli probability p must be between 0 and 1.")
-        return np.array([1 - values[0], values[0]])
+        return np.array([1 - values[0], values[0]]), True
     if values.sum() <= 0:
         raise ValueError("At least one weight must be positive.")
-    return values / values.sum()
+    return values / values.sum(), False
 
 
 def sample_categorical(probs: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
@@ -56,15 +57,15 @@ def readable_count(k: int) -> str:
     return f"≈ {int(str(k)[:2]) / 10:.1f} × 10^{exponent}"
 
 
-def model_figures(name: str, images, labels, limit: int = 500, seed: int = 0) -> dict:
-    """A shipped pixel model's parameter count and its NLL on the first `limit` test images, binarized with the
-    seed (the cards use all 10,000)."""
+def model_figures(name: str, images, limit: int = 500, seed: int = 0) -> dict:
+    """A shipped pixel model's parameter count and its NLL -log p(x) (no class given) on the first `limit` test
+    images, binarized with the seed (the cards use all 10,000)."""
     from playground import registry
 
     model = registry.load(name)
     x = binarize(images[:limit], generator=torch.Generator().manual_seed(seed))
     with torch.no_grad():
-        nll = torch.cat([model.nll(xb, lb) for xb, lb in zip(x.split(250), labels[:limit].split(250))])
+        nll = torch.cat([model.nll(xb) for xb in x.split(250)])
     nats = float(nll.mean())
     return {"parameters": model.parameter_count(), "nll_nats": nats, "bits_per_pixel": nats / (x.shape[1] * math.log(2)),
             "images": len(x)}

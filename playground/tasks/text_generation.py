@@ -12,6 +12,7 @@ from playground import hub, registry
 
 GREEDY_BELOW = 1e-5  # temperatures under this mean greedy decoding: never divide by (almost) zero
 MAX_NEW_TOKENS = 2000
+MAX_CONTEXT_CHARS = 50_000  # a prompt plus what was generated (the UI caps what a user types lower)
 
 _cache: dict = {}
 _locks: dict = {}
@@ -156,8 +157,8 @@ def stream_text(model, tokenizer, prompt: str, max_new_tokens: int, temperature:
     if int(every) != every or every < 1:
         raise ValueError(f"`every` must be a whole number of at least 1, not {every}.")
     knobs = _check_knobs(model.config.vocab_size, temperature, top_k, top_p)
-    return _stream(model, tokenizer, prompt, check_prompt(tokenizer, prompt), int(max_new_tokens), knobs, int(seed),
-                   int(every))
+    ids = check_prompt(tokenizer, prompt, MAX_CONTEXT_CHARS)
+    return _stream(model, tokenizer, prompt, ids, int(max_new_tokens), knobs, int(seed), int(every))
 
 
 @torch.inference_mode()

@@ -26,18 +26,17 @@ def _label(value):
     return None if value == "any" else int(value)
 
 
-def _pixelcnn():
-    for name in pixels.COMPLETERS.values():
-        ok, why = availability(name)
-        if not ok:
-            raise gr.Error(f"The pixel model {name} is not available: {why}.")
+def _available(name: str) -> None:
+    ok, why = availability(name)
+    if not ok:
+        raise gr.Error(f"The pixel model {name} is not available: {why}.")
 
 
 def sample_digits(label, temperature, n, seed):
     """Generator: (grid of the digits so far, status) every row of pixels."""
     label, n = _label(label), checks.whole(n, "How many digits", 1, MAX_DIGITS)
     temperature, seed = checks.number(temperature, "Temperature", *TEMPERATURE), checks.seed(seed)
-    _pixelcnn()
+    _available(pixels.COMPLETERS["PixelCNN"])
     what = "any digit" if label is None else f"the digit {label}"
     for done, total, x in pixels.sample_stream(n, label, temperature, seed):
         status = (f"Pixel {done} of {total}: each is drawn from p(x_i | pixels above and to the left, {what})."
@@ -84,7 +83,7 @@ def complete(index, editor, region, model, k, label, temperature, seed):
     k, label = checks.whole(k, "Completions", 1, MAX_COMPLETIONS), _label(label)
     temperature, seed = checks.number(temperature, "Temperature", *TEMPERATURE), checks.seed(seed)
     digit, missing = _digit(index), _region(region, editor)
-    _pixelcnn()
+    _available(pixels.COMPLETERS[model])
     given = pixels.masked_picture(digit, missing)
     for done, total, x in pixels.complete_stream(pixels.COMPLETERS[model], digit, missing, k, label, temperature, seed):
         status = f"{model}: pixel {done} of {total} to fill, in raster order."
@@ -126,7 +125,7 @@ def generate(name, prompt, temperature, top_k, top_p, length, seed):
     model, tokenizer = _text_model(name)
     _prompt_ids(tokenizer, prompt)
     top_k = min(top_k, len(tokenizer))  # keeping the top 100 of 65 characters keeps them all
-    every = max(1, length // 40)
+    every = max(1, length // 100)  # about a hundred frames, each with its next-token chart
     try:
         stream = text.stream_text(model, tokenizer, prompt, length, temperature, top_k, top_p, seed, every=every)
     except ValueError as error:
@@ -146,8 +145,9 @@ def next_token(name, prompt, current, temperature, top_k, top_p, seed):
     temperature, top_k, top_p = _sampling(temperature, top_k, top_p)
     seed = checks.seed(seed)
     model, tokenizer = _text_model(name)
+    _prompt_ids(tokenizer, prompt)
     context = current if current and prompt and current.startswith(prompt) else prompt
-    ids = _prompt_ids(tokenizer, context)
+    ids = tokenizer.encode(context)
     try:
         step = text.step_one_token(model, tokenizer, context, temperature, min(top_k, len(tokenizer)), top_p,
                                    seed + len(ids))

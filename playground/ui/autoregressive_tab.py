@@ -78,7 +78,7 @@ def build_tab(demo: gr.Blocks) -> None:
     text_in = [model, prompt, temp, top_k, top_p, length, seed]
     draw = pgo.click(h.sample_digits, pixel_in, [digits, pstatus], api_name="ar_digits", concurrency_id="compute")
     pstop.click(None, None, None, cancels=[draw])
-    gr.on([tab.select, index.submit], h.load_digit, index, editor, api_name="ar_load_digit", trigger_mode="always_last")
+    index.change(h.load_digit, index, editor, api_name="ar_load_digit", trigger_mode="always_last")
     fill = cgo.click(h.complete, complete_in, [given, completions, cstatus], api_name="ar_complete",
                      concurrency_id="compute")
     cstop.click(None, None, None, cancels=[fill])
@@ -91,11 +91,14 @@ def build_tab(demo: gr.Blocks) -> None:
                     length=length, seed=seed)
     sync_url(tab, TAB_ID, settings)
     demo.load(_restore, None, list(settings.values()), api_name=False).then(
+        _editor_on_load, index, editor, api_name=False).then(
         _text_if_linked, text_in, [output, chart, tstatus], concurrency_id="compute")
 
 
 def _restore(request: gr.Request):
     q, d = (request.query_params if request is not None else {}), DEFAULTS
+    if query_value(q, "tab", "") != TAB_ID:  # a link to another tab: its keys (seed, temp, ...) are not ours
+        q = {}
     classes, temps = h.CLASSES, h.TEMPERATURE
     return (query_value(q, "label", d["label"], choices=classes), query_value(q, "ptemp", d["ptemp"], float, bounds=temps),
             query_value(q, "n", d["n"], int, bounds=(1, h.MAX_DIGITS)), query_value(q, "pseed", 0, int),
@@ -107,6 +110,15 @@ def _restore(request: gr.Request):
             query_value(q, "temp", d["temp"], float, bounds=temps), query_value(q, "top_k", 0, int, bounds=(0, 100)),
             query_value(q, "top_p", d["top_p"], float, bounds=(0.01, 1.0)),
             query_value(q, "length", d["length"], int, bounds=(1, h.MAX_TOKENS)), query_value(q, "seed", 0, int))
+
+
+def _editor_on_load(index):
+    """The test digit on the editor when the page opens; without MNIST here the editor just stays empty (the
+    completion says why when asked)."""
+    try:
+        return h.load_digit(index)
+    except gr.Error:
+        return gr.skip()
 
 
 def _text_if_linked(model, prompt, temp, top_k, top_p, length, seed, request: gr.Request):

@@ -21,13 +21,12 @@ GMM_SETS = list(TOY_2D)
 def categorical(text, n, seed):
     """True probabilities against the frequencies of n inverse-CDF draws, and the first draws."""
     try:
-        probs = joint.parse_probabilities(text)
+        probs, bernoulli = joint.parse_probabilities(text)
     except ValueError as error:
         raise gr.Error(str(error)) from None
     n, seed = checks.whole(n, "Number of draws", 1, MAX_DRAWS), checks.seed(seed)
     draws = joint.sample_categorical(probs, n, seed)
     counts = np.bincount(draws, minlength=len(probs))
-    bernoulli = len(probs) == 2 and len(str(text).replace(",", " ").split()) == 1
     names = ["0", "1"] if bernoulli else [chr(65 + i) for i in range(len(probs))]
     title = (f"Bernoulli(p = {probs[1]:.3g}): {n:,} draws" if bernoulli else f"Categorical over {len(probs)} outcomes: "
              f"{n:,} draws")
@@ -64,8 +63,7 @@ def _test_set():
 
 @lru_cache(maxsize=8)
 def _figures(name: str) -> dict:
-    images, labels = _test_set()
-    return joint.model_figures(name, images, labels)
+    return joint.model_figures(name, _test_set()[0])
 
 
 def pixel_models(temperature, seed):
@@ -81,9 +79,10 @@ def pixel_models(temperature, seed):
         f = _figures(name)
         rows.append([title, f"{f['parameters']:,}", round(f["nll_nats"], 1), round(f["bits_per_pixel"], 4)])
     rows.append(["full joint table", joint.readable_count(2 ** 784 - 1), "", ""])
-    note = (f"NLL on the first {_figures(joint.PIXEL_MODELS['PixelCNN'])['images']} binarized MNIST test digits, with "
-            f"the digit's class for the PixelCNN (lower is better; the model cards give all 10,000). PixelCNN samples "
-            f"here are drawn without a class; temperature {temperature:g} scales every logit.")
+    note = (f"NLL on the first {_figures(joint.PIXEL_MODELS['PixelCNN'])['images']} binarized MNIST test digits, "
+            f"no class given, so the three models answer the same question: how likely is this digit? (lower is "
+            f"better; the model cards give all 10,000). Samples are drawn without a class too; temperature "
+            f"{temperature:g} scales every logit.")
     return (*pictures, {"headers": ["model", "parameters", "test NLL (nats per digit)", "bits per pixel"], "data": rows},
             note)
 
@@ -96,7 +95,7 @@ def _fit(dataset, n, k, covariance, iterations, seed):
     return _history(dataset, n, k, covariance, iterations, seed)
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=2)  # a history keeps every step's responsibilities: up to 80 MB at the largest settings
 def _history(dataset, n, k, covariance, iterations, seed):
     x = toy_sample(dataset, n, seed)
     return x, gmm.fit_em(x, k, covariance, iterations, seed=seed)

@@ -41,9 +41,9 @@ def build_tab(demo: gr.Blocks) -> None:
             pseed = gr.Number(DEFAULTS["pseed"], precision=0, label="Sample seed")
             models_go = gr.Button("Sample from the three models", variant="primary", elem_id="joint-models-go")
         with gr.Row():
-            indep = gr.Image(label="Independent pixels (n parameters)", format="png", elem_id="joint-independent")
-            markov = gr.Image(label="Markov chain (2n - 1 parameters)", format="png", elem_id="joint-markov")
-            pixelcnn = gr.Image(label="PixelCNN (neural conditionals)", format="png", elem_id="joint-pixelcnn")
+            indep = gr.Image(label="Independent pixels (n parameters)", format="png", height=380, elem_id="joint-independent")
+            markov = gr.Image(label="Markov chain (2n - 1 parameters)", format="png", height=380, elem_id="joint-markov")
+            pixelcnn = gr.Image(label="PixelCNN (neural conditionals)", format="png", height=380, elem_id="joint-pixelcnn")
         table = gr.Dataframe(label="Parameters and test likelihood", elem_id="joint-table", interactive=False)
         models_note = gr.Markdown(elem_id="joint-models-note")
         gr.Markdown("#### A Gaussian mixture fitted by EM, step by step")
@@ -84,6 +84,8 @@ def build_tab(demo: gr.Blocks) -> None:
 
 def _restore(request: gr.Request):
     q, d = (request.query_params if request is not None else {}), DEFAULTS
+    if query_value(q, "tab", "") != TAB_ID:  # a link to another tab: its keys (seed, temp, ...) are not ours
+        q = {}
     return (query_value(q, "probs", d["probs"]), query_value(q, "draws", d["draws"], int, bounds=(1, 100_000)),
             query_value(q, "seed", 0, int), query_value(q, "nvars", d["nvars"], int, bounds=(1, 1024)),
             query_value(q, "temp", d["temp"], float, bounds=(0, 2)), query_value(q, "pseed", 0, int),

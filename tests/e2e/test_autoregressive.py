@@ -27,7 +27,7 @@ def test_link_writes_then_filters_change_the_chart_and_a_digit_is_completed(page
     assert output.input_value().startswith("ROMEO:")
     chart = page.locator("#ar-text-chart .js-plotly-plot")
     expect(chart).to_be_visible()
-    before_status, before_title = status.inner_text(), chart.locator(".gtitle").inner_text()
+    before_status, before_title = status.inner_text(), chart.locator(".gtitle").text_content()
 
     _set(page, "Temperature (0 = greedy)", "1.5")
     _set(page, "Top-p (1 = off)", "0.5")
@@ -35,7 +35,9 @@ def test_link_writes_then_filters_change_the_chart_and_a_digit_is_completed(page
     page.locator("#ar-text-go").click()
     expect(status).not_to_have_text(before_status, timeout=60_000)
     expect(status).to_contain_text("Done", timeout=60_000)
-    assert chart.locator(".gtitle").inner_text() != before_title  # entropy and nucleus size moved
+    page.wait_for_function(  # the chart redraws after the status: entropy and nucleus size moved
+        "before => document.querySelector('#ar-text-chart .gtitle')?.textContent !== before", arg=before_title,
+        timeout=30_000)
     page.locator("#ar-text-next").click()
     expect(status).to_contain_text("Press again for the next", timeout=30_000)
 

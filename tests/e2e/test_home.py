@@ -18,7 +18,7 @@ def test_home_tab_shows_device_and_models(page, app_url):
     expect(flow).to_have_count(1)
     expect(flow).to_contain_text("✅")
 
-    for hub_model in ("gpt2", "ddpm-cifar10-32"):
+    for hub_model in ("openai-community/gpt2", "distilbert/distilgpt2", "google/ddpm-cifar10-32"):
         row = table.locator("tr", has_text=hub_model)
         expect(row).to_have_count(1)
         expect(row).to_contain_text("⛔")

@@ -84,11 +84,15 @@ def test_completion_keeps_known_pixels(monkeypatch, name):
 
 
 def test_parameter_counts_are_exact():
-    assert IndependentPixels(pixels=784).parameter_count() == 784
-    assert MarkovPixels(pixels=784).parameter_count() == 2 * 784 - 1
-    model = PixelCNN(channels=8, layers=3)
-    assert model.parameter_count() == sum(p.numel() for p in model.parameters())
+    """Counts are the entries the likelihood actually depends on: the Markov chain's table has one unused slot."""
     assert joint.parameter_counts(784) == {"full joint": 2 ** 784 - 1, "Markov chain": 1567, "independent": 784}
+    x = torch.bernoulli(torch.full((64, 784), 0.3), generator=torch.Generator().manual_seed(0))
+    for model, expected in ((IndependentPixels(pixels=784), 784), (MarkovPixels(pixels=784), 1567)):
+        with torch.no_grad():  # away from p = 0.5, where a gradient could vanish by chance
+            model.logits.copy_(torch.randn(model.logits.shape, generator=torch.Generator().manual_seed(1)))
+        (grad,) = torch.autograd.grad(model.nll(x).sum(), model.logits)
+        assert model.parameter_count() == expected == int((grad != 0).sum())
+    assert MarkovPixels(pixels=4).parameter_count() == 7  # 2n - 1, against 2^n - 1 = 15 for the full table
 
 
 def _expected_nll(model, grey):
@@ -127,13 +131,16 @@ def test_markov_nll_by_hand():
 
 
 def test_inverse_cdf_sampling_matches_numpy():
-    probs = joint.parse_probabilities("1 2 3 4")
+    probs, bernoulli = joint.parse_probabilities("1 2 3 4")
     np.testing.assert_allclose(probs, [0.1, 0.2, 0.3, 0.4])
+    assert not bernoulli and not joint.parse_probabilities("0.3;0.7")[1]
     draws = joint.sample_categorical(probs, 200_000, seed=1)
     u = np.random.default_rng(1).random(200_000)
     assert np.array_equal(draws, np.digitize(u, np.cumsum(probs)))
     np.testing.assert_allclose(np.bincount(draws) / len(draws), probs, atol=0.005)
-    np.testing.assert_allclose(joint.parse_probabilities("0.25"), [0.75, 0.25])
+    probs, bernoulli = joint.parse_probabilities("0.25")
+    np.testing.assert_allclose(probs, [0.75, 0.25])
+    assert bernoulli
 
 
 @pytest.mark.parametrize("text", ["", "a b", "-0.1 1", "1.5", "0 0", " ".join(["1"] * 30)])
