@@ -1,13 +1,11 @@
 """Handlers of the Autoregressive models tab: PixelCNN digits streamed pixel by pixel, completions of a partly
 given digit, and text from a character-level GPT-2 (or a hub model) with temperature, top-k and top-p, the
 next-token distribution drawn as it goes. Generators stream; cancelling the event stops the work."""
-from functools import lru_cache
 
 import gradio as gr
 import numpy as np
 
 from playground import plotting
-from playground.data import DatasetUnavailable, mnist
 from playground.hub import HubUnavailable
 from playground.registry import availability, get_spec
 from playground.tasks import pixels
@@ -45,16 +43,8 @@ def sample_digits(label, temperature, n, seed):
         yield plotting.image_grid(x.numpy(), cols=8, scale=4), status
 
 
-@lru_cache(maxsize=1)
-def _test_set():
-    try:
-        return mnist("test")
-    except DatasetUnavailable as error:
-        raise gr.Error(str(error)) from None
-
-
 def _digit(index):
-    images, _ = _test_set()
+    images, _ = checks.mnist_test()
     return pixels.binary_digit(images[checks.whole(index, "Test digit index", 0, len(images) - 1)])
 
 

@@ -1,5 +1,6 @@
 """Input checks shared by the tabs' handlers: bad input becomes a `gr.Error` a student can act on."""
 import math
+from functools import lru_cache
 
 import gradio as gr
 
@@ -35,3 +36,14 @@ def choice(value, name: str, choices) -> str:
     if value not in choices:
         raise gr.Error(f"Unknown {name} '{value}'. Choose one of {', '.join(map(str, choices))}.")
     return value
+
+
+@lru_cache(maxsize=1)
+def mnist_test():
+    """MNIST's test set (images uint8 (N, 28, 28), labels), read once; a clear error when it is not available."""
+    from playground.data import DatasetUnavailable, mnist
+
+    try:
+        return mnist("test")
+    except DatasetUnavailable as error:
+        raise gr.Error(str(error)) from None

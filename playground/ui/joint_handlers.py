@@ -6,7 +6,6 @@ import gradio as gr
 import numpy as np
 
 from playground import plotting
-from playground.data import DatasetUnavailable, mnist
 from playground.models import gmm
 from playground.registry import availability
 from playground.tasks import gmm_lab, joint
@@ -53,17 +52,9 @@ def joint_counts(n):
     return plotting.counts_figure(ns, rows, n, "Parameters of a joint distribution over n binary variables"), note
 
 
-@lru_cache(maxsize=1)
-def _test_set():
-    try:
-        return mnist("test")
-    except DatasetUnavailable as error:
-        raise gr.Error(str(error)) from None
-
-
 @lru_cache(maxsize=8)
 def _figures(name: str) -> dict:
-    return joint.model_figures(name, _test_set()[0])
+    return joint.model_figures(name, checks.mnist_test()[0])
 
 
 def pixel_models(temperature, seed):

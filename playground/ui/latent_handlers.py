@@ -7,7 +7,6 @@ import numpy as np
 import torch
 
 from playground import plotting, registry
-from playground.data import DatasetUnavailable, mnist
 from playground.tasks import latent
 from playground.tasks.evaluate import gaussian_fit_samples
 from playground.ui import checks
@@ -33,27 +32,19 @@ def _model(family, size):
     return registry.load(name), name
 
 
-@lru_cache(maxsize=1)
-def _test_set():
-    try:
-        return mnist("test")
-    except DatasetUnavailable as error:
-        raise gr.Error(str(error)) from None
-
-
 @lru_cache(maxsize=8)
 def _encodings(name: str) -> torch.Tensor:
     """The first MAP_POINTS test digits encoded by the model (computed once per model)."""
-    return latent.encode(registry.load(name), _test_set()[0][:MAP_POINTS])
+    return latent.encode(registry.load(name), checks.mnist_test()[0][:MAP_POINTS])
 
 
 @lru_cache(maxsize=8)
 def _plane(name: str):
-    return latent.latent_plane(_encodings(name), _test_set()[1][:MAP_POINTS].numpy())
+    return latent.latent_plane(_encodings(name), checks.mnist_test()[1][:MAP_POINTS].numpy())
 
 
 def _digit(index) -> torch.Tensor:
-    images, _ = _test_set()
+    images, _ = checks.mnist_test()
     return images[checks.whole(index, "Test digit index", 0, len(images) - 1)][None]
 
 
@@ -69,7 +60,7 @@ def overview(family, size, temperature, seed, index):
     temperature = checks.number(temperature, "Temperature", 0.0, 3.0)
     g = torch.Generator().manual_seed(checks.seed(seed))
     start = checks.whole(index, "Test digit index", 0, 9_990)
-    images, _ = _test_set()
+    images, _ = checks.mnist_test()
     inputs = images[start:start + 8]
     recon, err = latent.reconstruct(model, inputs)
     pair = plotting.image_grid(torch.cat([latent.to_unit(inputs), recon]).numpy(), cols=8, scale=3)
