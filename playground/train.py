@@ -119,10 +119,10 @@ def train(name: str, steps: int | None = None, out: str | Path | None = None, ru
     prepared = time.perf_counter()
     train_set, test_set = training_data(spec, seed)
     data_seconds = round(time.perf_counter() - prepared, 1)
-    if hasattr(accelerator.unwrap_model(model), "fit"):  # closed-form maximum likelihood: no gradient steps
-        accelerator.unwrap_model(model).fit(*train_set)
     rank, world = accelerator.process_index, accelerator.num_processes
     began = time.perf_counter()
+    if hasattr(accelerator.unwrap_model(model), "fit"):  # closed-form maximum likelihood: no gradient steps
+        accelerator.unwrap_model(model).fit(*train_set)
     stop = min(steps, until) if until else steps
     bar = tqdm(range(start, stop), initial=start, total=steps, desc=name, mininterval=2.0,
                disable=not progress or not accelerator.is_main_process)
@@ -158,7 +158,9 @@ def train(name: str, steps: int | None = None, out: str | Path | None = None, ru
         model.load_state_dict({k: v.to(model.state_dict()[k].dtype) for k, v in ema.items()})
     model = model.cpu().eval()
     metrics = {"steps": steps, "resumed_from": start, "wall_time_s": round(wall + time.perf_counter() - began, 1),
-               "data_seconds": data_seconds, "final_train_loss": round(sum(losses[-50:]) / max(1, len(losses[-50:])), 4)}
+               "data_seconds": data_seconds}
+    if losses:
+        metrics["final_train_loss"] = round(sum(losses[-50:]) / len(losses[-50:]), 4)
     if hasattr(model, "quality"):
         metrics.update(model.quality(test_set, train_set))
     if accelerator.is_main_process:

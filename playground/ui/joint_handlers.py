@@ -95,15 +95,20 @@ def _history(dataset, n, k, covariance, iterations, seed):
 def gmm_step(dataset, n, k, covariance, iterations, seed, step, samples):
     """EM at one iteration: responsibilities and ellipses, the log-likelihood curve, the parameters."""
     x, history = _fit(dataset, n, k, covariance, iterations, seed)
-    step = min(checks.whole(step, "EM step", 0, 200), len(history) - 1)
+    requested = checks.whole(step, "EM step", 0, 200)
+    step = min(requested, len(history) - 1)
     samples = checks.whole(samples, "Samples from the fit", 0, 2000)
     state, k = history[step], len(history[0].weights)
     count = gmm.parameter_count(k, 2, covariance)
     note = (f"Step {step} of {len(history) - 1}: mean log-likelihood **{state.log_likelihood:.4f}** nats per point; "
             f"K = {k} {covariance} components have {count} free parameters; BIC {gmm.bic(state):.1f}. "
             f"Colours mix the components by their responsibilities (E-step); ellipses are 1 and 2 standard deviations.")
+    # The step slider's range follows the iterations; its value is only touched when out of range, so a run
+    # finishing late never overwrites a step the user has just chosen.
+    last = len(history) - 1
+    slider = gr.Slider(maximum=last, value=step) if requested > last else gr.Slider(maximum=last)
     return (gmm_lab.em_figure(x, history, step, samples, seed), gmm_lab.loglik_figure(history, step),
-            gmm_lab.summary_table(history, step), note, gr.Slider(maximum=len(history) - 1, value=step))
+            gmm_lab.summary_table(history, step), note, slider)
 
 
 def gmm_animation(dataset, n, k, covariance, iterations, seed):
