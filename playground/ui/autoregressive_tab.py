@@ -4,7 +4,7 @@ distribution is drawn: what the filters keep and cut, its entropy and the nucleu
 import gradio as gr
 
 from playground.ui import autoregressive_handlers as h
-from playground.ui.urlstate import query_value, sync_url
+from playground.ui.urlstate import query_value, sync_url, tab_query
 
 TAB_ID = "autoregressive"
 INTRO = """### Autoregressive models: one variable at a time, each given all before it
@@ -96,9 +96,7 @@ def build_tab(demo: gr.Blocks) -> None:
 
 
 def _restore(request: gr.Request):
-    q, d = (request.query_params if request is not None else {}), DEFAULTS
-    if query_value(q, "tab", "") != TAB_ID:  # a link to another tab: its keys (seed, temp, ...) are not ours
-        q = {}
+    q, d = tab_query(request, TAB_ID), DEFAULTS
     classes, temps = h.CLASSES, h.TEMPERATURE
     return (query_value(q, "label", d["label"], choices=classes), query_value(q, "ptemp", d["ptemp"], float, bounds=temps),
             query_value(q, "n", d["n"], int, bounds=(1, h.MAX_DIGITS)), query_value(q, "pseed", 0, int),

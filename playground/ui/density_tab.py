@@ -4,7 +4,7 @@ import gradio as gr
 
 from playground.models.kde import KERNELS
 from playground.ui import density_handlers as h
-from playground.ui.urlstate import query_value, sync_url
+from playground.ui.urlstate import query_value, sync_url, tab_query
 
 TAB_ID = "density"
 INTRO = """### Kernel density estimation
@@ -72,7 +72,7 @@ def build_tab(demo: gr.Blocks) -> None:
 
 def _restore(request: gr.Request):
     """Widgets from the link (?tab=density&...); anything missing or invalid keeps its default."""
-    q = request.query_params if request is not None else {}
+    q = tab_query(request, TAB_ID)
     d = query_value(q, "dim", "1-D", choices=("1-D", "2-D"))
     typed = query_value(q, "pts", "")
     linkable = [c for c in h.dataset_choices(d) if c != h.UPLOADED and (c != h.TYPED or typed)]  # uploads stay private

@@ -5,7 +5,7 @@ import gradio as gr
 from playground.models.diffusion import SAMPLERS
 from playground.registry import SHAPES_2D
 from playground.ui.diffusion_handlers import LABELS, MAX_BATCH, MAX_GUIDANCE, forward, reverse, sample_digits
-from playground.ui.urlstate import query_value, sync_url
+from playground.ui.urlstate import query_value, sync_url, tab_query
 
 TAB_ID = "diffusion"
 INTRO = """### Diffusion: destroy data with noise, learn to undo it
@@ -96,7 +96,7 @@ def build_tab(demo: gr.Blocks) -> None:
 
 
 def _restore(request: gr.Request):
-    q = request.query_params if request is not None else {}
+    q = tab_query(request, TAB_ID)
     return (query_value(q, "source", DEFAULTS["source"], choices=("2-D shape", "MNIST digit")),
             query_value(q, "shape", DEFAULTS["shape"], choices=SHAPES_2D), query_value(q, "digit", 0, int, bounds=(0, 9999)),
             query_value(q, "t", DEFAULTS["t"], int, bounds=(0, 999)), query_value(q, "seed", 0, int),

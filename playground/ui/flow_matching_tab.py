@@ -8,7 +8,7 @@ from playground import plotting
 from playground.models.flow_matching import SOLVERS
 from playground.registry import SHAPES_2D
 from playground.tasks.flow_paths import MAX_PARTICLES, MAX_STEPS, compare
-from playground.ui.urlstate import query_value, sync_url
+from playground.ui.urlstate import query_value, sync_url, tab_query
 
 TAB_ID = "flow-matching"
 INTRO = """### Flow matching: how straight are the paths from noise to data?
@@ -66,7 +66,7 @@ def build_tab(demo: gr.Blocks) -> None:
 
 
 def _restore(request: gr.Request):
-    q = request.query_params if request is not None else {}
+    q = tab_query(request, TAB_ID)
     return (query_value(q, "shape", DEFAULTS["shape"], choices=SHAPES_2D),
             query_value(q, "steps", DEFAULTS["steps"], int, bounds=(1, MAX_STEPS)),
             query_value(q, "solver", DEFAULTS["solver"], choices=SOLVERS),

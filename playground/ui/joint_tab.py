@@ -5,7 +5,7 @@ import gradio as gr
 
 from playground.models.gmm import COVARIANCE_TYPES
 from playground.ui.joint_handlers import GMM_SETS, categorical, gmm_animation, gmm_step, joint_counts, pixel_models
-from playground.ui.urlstate import query_value, sync_url
+from playground.ui.urlstate import query_value, sync_url, tab_query
 
 TAB_ID = "joint"
 INTRO = """### Joint distributions: what it costs to model many variables at once
@@ -83,9 +83,7 @@ def build_tab(demo: gr.Blocks) -> None:
 
 
 def _restore(request: gr.Request):
-    q, d = (request.query_params if request is not None else {}), DEFAULTS
-    if query_value(q, "tab", "") != TAB_ID:  # a link to another tab: its keys (seed, temp, ...) are not ours
-        q = {}
+    q, d = tab_query(request, TAB_ID), DEFAULTS
     return (query_value(q, "probs", d["probs"]), query_value(q, "draws", d["draws"], int, bounds=(1, 100_000)),
             query_value(q, "seed", 0, int), query_value(q, "nvars", d["nvars"], int, bounds=(1, 1024)),
             query_value(q, "temp", d["temp"], float, bounds=(0, 2)), query_value(q, "pseed", 0, int),

@@ -4,7 +4,7 @@ drawings, latent arithmetic, per-dimension traversals, KL per dimension, and AE 
 import gradio as gr
 
 from playground.ui import latent_handlers as h
-from playground.ui.urlstate import query_value, sync_url
+from playground.ui.urlstate import query_value, sync_url, tab_query
 
 TAB_ID = "latent"
 INTRO = """### Latent variable models: compress a digit into z, then decode z back into a digit
@@ -97,7 +97,7 @@ def build_tab(demo: gr.Blocks) -> None:
 
 
 def _restore(request: gr.Request):
-    q = request.query_params if request is not None else {}
+    q = tab_query(request, TAB_ID)
     digit = {"kind": int, "bounds": (0, 9999)}
     return (query_value(q, "family", DEFAULTS["family"], choices=list(h.FAMILIES)),
             query_value(q, "size", DEFAULTS["size"], choices=list(h.SIZES)),

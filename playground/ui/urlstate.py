@@ -42,6 +42,12 @@ def sync_url(tab: gr.Tab, tab_id: str, params: dict) -> None:
 MARK_LINK_READ = "() => { setTimeout(() => { window.__gpLinkRead = true; }, 300); }"
 
 
+def tab_query(request, tab_id: str) -> dict:
+    """The link's settings when the link opens this tab; none otherwise (another tab's `seed` is not ours)."""
+    query = request.query_params if request is not None else {}
+    return query if query_value(query, "tab", "") == tab_id else {}
+
+
 def query_value(query, key: str, default, kind=str, choices=None, bounds=None):
     """One setting from the query string, checked: wrong type, unknown choice or out of range -> default."""
     raw = query.get(key) if query is not None else None
