@@ -9,7 +9,7 @@ COLOURS = {"estimate": "#1f77b4", "true": "#ff4d4d", "kernel": "rgba(255,127,14,
 MAX_SHOWN_POINTS = 2_000  # points drawn on a plot (rug or scatter); the estimate always uses all
 
 
-def _layout(fig: go.Figure, title: str, height: int = 420, **kw) -> go.Figure:
+def layout(fig: go.Figure, title: str, height: int = 420, **kw) -> go.Figure:
     fig.update_layout(title=dict(text=title, x=0.01, font=dict(size=15)), height=height, margin=dict(l=50, r=20, t=50, b=45),
                       template="plotly_white", legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1),
                       **kw)
@@ -22,7 +22,7 @@ def message_figure(text: str, title: str) -> go.Figure:
     fig.add_annotation(text=text, showarrow=False, font=dict(size=14))
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
-    return _layout(fig, title, height=200)
+    return layout(fig, title, height=200)
 
 
 def shown_points(x: np.ndarray, limit: int = MAX_SHOWN_POINTS, seed: int = 0) -> np.ndarray:
@@ -50,7 +50,7 @@ def density_1d_figure(axis, density, data, title, true=None, components=None) ->
                              marker=dict(symbol="line-ns-open", size=10, color=COLOURS["rug"]), hoverinfo="x"))
     fig.update_xaxes(title_text="x")
     fig.update_yaxes(title_text="density", rangemode="tozero")
-    return _layout(fig, title, uirevision="density-1d")
+    return layout(fig, title, uirevision="density-1d")
 
 
 def density_2d_figure(axes, density, data, title, view="heatmap", true=None) -> go.Figure:
@@ -73,7 +73,7 @@ def density_2d_figure(axes, density, data, title, view="heatmap", true=None) -> 
                                  name="true density", showlegend=True))
     fig.update_xaxes(title_text="x₁", range=[gx[0], gx[-1]])
     fig.update_yaxes(title_text="x₂", range=[gy[0], gy[-1]], scaleanchor="x", scaleratio=1)
-    return _layout(fig, title, height=480, uirevision="density-2d")
+    return layout(fig, title, height=480, uirevision="density-2d")
 
 
 def heldout_figure(hs, train_ll, test_ll, h_now, title) -> go.Figure:
@@ -93,7 +93,7 @@ def heldout_figure(hs, train_ll, test_ll, h_now, title) -> go.Figure:
     span = max(top - float(test_ll[best]), 1e-3)
     fig.update_yaxes(title_text="mean log-likelihood (nats)", range=[max(low, test_ll[best] - 6 * span) - 0.1 * span, top + 0.2 * span])
     fig.update_xaxes(title_text="bandwidth h (log scale)  ·  ← under-smoothing  |  over-smoothing →", type="log")
-    return _layout(fig, title, height=360, uirevision="heldout")
+    return layout(fig, title, height=360, uirevision="heldout")
 
 
 def curse_figure(rows, title) -> go.Figure:
@@ -107,7 +107,7 @@ def curse_figure(rows, title) -> go.Figure:
                                  error_y=dict(type="data", array=[2 * r[f"{key}_se"] for r in rows], visible=True)))
     fig.update_xaxes(title_text="dimension d", dtick=1)
     fig.update_yaxes(title_text="KL(p ‖ model), nats (held-out estimate)", rangemode="tozero")
-    return _layout(fig, title, height=380)
+    return layout(fig, title, height=380)
 
 
 def paths_figure(results, data, title, max_paths: int = 150) -> go.Figure:
@@ -132,7 +132,7 @@ def paths_figure(results, data, title, max_paths: int = 150) -> go.Figure:
                                  marker=dict(size=4, color=colour)), 1, col)
     fig.update_yaxes(scaleanchor="x", scaleratio=1, range=[-4, 4])
     fig.update_xaxes(range=[-4, 4])
-    fig = _layout(fig, title, height=500, uirevision="paths")
+    fig = layout(fig, title, height=500, uirevision="paths")
     fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.1, xanchor="center", x=0.5),
                       margin=dict(t=95, b=60))
     return fig
@@ -151,7 +151,7 @@ def schedule_figure(alpha_bar, log_snr, t: int, title: str) -> go.Figure:
     fig.update_xaxes(title_text="timestep t")
     fig.update_yaxes(title_text="alpha_bar", range=[0, 1.02], secondary_y=False)
     fig.update_yaxes(title_text="log SNR", secondary_y=True)
-    return _layout(fig, title, height=300)
+    return layout(fig, title, height=300)
 
 
 def points_figure(x0, xt, title: str) -> go.Figure:
@@ -162,7 +162,7 @@ def points_figure(x0, xt, title: str) -> go.Figure:
     fig.add_trace(go.Scatter(x=xt[:, 0], y=xt[:, 1], mode="markers", name="x_t", marker=dict(size=3, color="#1f77b4")))
     fig.update_xaxes(range=[-4, 4])
     fig.update_yaxes(range=[-4, 4], scaleanchor="x", scaleratio=1)
-    return _layout(fig, title, height=420)
+    return layout(fig, title, height=420)
 
 
 def particles_animation(paths, title: str, points=None, scores=None, max_frames: int = 40) -> go.Figure:
@@ -196,7 +196,7 @@ def particles_animation(paths, title: str, points=None, scores=None, max_frames:
             for k in shown])])
     fig.update_xaxes(range=[-4, 4])
     fig.update_yaxes(range=[-4, 4], scaleanchor="x", scaleratio=1)
-    return _layout(fig, title, height=560)
+    return layout(fig, title, height=560)
 
 
 def image_grid(x, cols: int = 8, scale: int = 2, gap: int = 1) -> np.ndarray:
@@ -232,7 +232,7 @@ def latent_map_figure(points, labels, title: str, axes=("z1", "z2"), path=None, 
                                  marker={"size": 16, "color": "red", "symbol": "x"}))
     fig.update_xaxes(title_text=axes[0])
     fig.update_yaxes(title_text=axes[1], scaleanchor="x")
-    return _layout(fig, title, height=480)
+    return layout(fig, title, height=480)
 
 
 def frequency_figure(probs, counts, title: str, names=None) -> go.Figure:
@@ -243,7 +243,7 @@ def frequency_figure(probs, counts, title: str, names=None) -> go.Figure:
                      go.Bar(x=names, y=freq, name="observed frequency", marker_color=COLOURS["estimate"])])
     fig.update_xaxes(title_text="outcome")
     fig.update_yaxes(title_text="probability", rangemode="tozero")
-    return _layout(fig, title, height=320, barmode="group")
+    return layout(fig, title, height=320, barmode="group")
 
 
 def counts_figure(ns, rows: dict, n_now: int, title: str) -> go.Figure:
@@ -258,14 +258,14 @@ def counts_figure(ns, rows: dict, n_now: int, title: str) -> go.Figure:
     fig.add_vline(x=n_now, line={"dash": "dot", "color": "black"})
     fig.update_xaxes(title_text="number of binary variables n")
     fig.update_yaxes(title_text="log10 of the free parameters")
-    return _layout(fig, title, height=340)
+    return layout(fig, title, height=340)
 
 
 def bar_figure(values, title: str, x_title: str, y_title: str) -> go.Figure:
     fig = go.Figure(go.Bar(x=[str(i + 1) for i in range(len(values))], y=values, marker_color=COLOURS["estimate"]))
     fig.update_xaxes(title_text=x_title)
     fig.update_yaxes(title_text=y_title, rangemode="tozero")
-    return _layout(fig, title, height=320)
+    return layout(fig, title, height=320)
 
 
 def frames_animation(frames, title: str, labels=None) -> go.Figure:
@@ -283,7 +283,7 @@ def frames_animation(frames, title: str, labels=None) -> go.Figure:
             {"label": name, "method": "animate", "args": [[name], step]} for name in labels]}])
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, scaleanchor="x")
-    return _layout(fig, title, height=380)
+    return layout(fig, title, height=380)
 
 
 CUT_GREY = "#b0b0b0"  # tokens removed by top-k / top-p
@@ -318,4 +318,4 @@ def token_distribution_figure(view: dict, tokenizer, top: int = 30) -> go.Figure
     fig.update_yaxes(title_text="probability", rangemode="tozero")
     title = (f"Next token: entropy {view['entropy_raw_bits']:.2f} bits → {view['entropy_kept_bits']:.2f} bits after "
              f"sampling settings; {view['nucleus_size']} of {len(raw)} tokens can be drawn")
-    return _layout(fig, title, height=380, barmode="group", bargap=0.25)
+    return layout(fig, title, height=380, barmode="group", bargap=0.25)

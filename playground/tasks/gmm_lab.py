@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from playground.models.gmm import GMMState, sample
-from playground.plotting import DIGIT_COLOURS, _layout, shown_points
+from playground.plotting import DIGIT_COLOURS, layout, shown_points
 
 
 ANIMATION_POINTS = 1_500  # points drawn in the animation; each frame recolours all of them
@@ -96,7 +96,7 @@ def em_figure(x, history: list[GMMState], step: int, show_samples: int = 0, seed
                                  marker=dict(size=6, symbol="diamond-open", color=[_component_colour(c) for c in comp]),
                                  hoverinfo="skip"))
     _fix_axes(fig, x)
-    return _layout(fig, _title(history, step), height=520, uirevision="em")
+    return layout(fig, _title(history, step), height=520, uirevision="em")
 
 
 def loglik_figure(history: list[GMMState], step: int) -> go.Figure:
@@ -112,7 +112,7 @@ def loglik_figure(history: list[GMMState], step: int) -> go.Figure:
                              marker=dict(size=13, symbol="star", color=_component_colour(3))))
     fig.update_xaxes(title_text="EM iteration (0 = initialisation)")
     fig.update_yaxes(title_text="mean log-likelihood (nats)")
-    return _layout(fig, "EM never decreases the log-likelihood", height=320, uirevision="em-loglik")
+    return layout(fig, "EM never decreases the log-likelihood", height=320, uirevision="em-loglik")
 
 
 def em_animation(x, history: list[GMMState], seed: int = 0) -> go.Figure:
@@ -133,7 +133,7 @@ def em_animation(x, history: list[GMMState], seed: int = 0) -> go.Figure:
             dict(label=str(s), method="animate", args=[[str(s)], dict(mode="immediate", frame=dict(duration=0, redraw=True))])
             for s in steps])])
     _fix_axes(fig, x)
-    return _layout(fig, _title(history, 0), height=560)
+    return layout(fig, _title(history, 0), height=560)
 
 
 def _matrix_text(m: np.ndarray) -> str:
