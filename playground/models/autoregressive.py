@@ -43,8 +43,8 @@ class _PixelModel(nn.Module, PyTorchModelHubMixin):
         """Test NLL in nats per image and bits per pixel, on the test set binarized once with the seed."""
         x = binarize(test[0], generator=torch.Generator().manual_seed(seed))
         labels = test[1] if len(test) > 1 else None
-        nll = torch.cat([self.nll(xb, lb) for xb, lb in zip(x.split(500), (labels.split(500) if labels is not None
-                                                                           else [None] * math.ceil(len(x) / 500)))])
+        nll = torch.cat([self.nll(x[i:i + 500], None if labels is None else labels[i:i + 500])
+                         for i in range(0, len(x), 500)])
         return {"binarized_test_images": len(x), "test_nll_nats": round(float(nll.mean()), 2),
                 "test_bits_per_pixel": round(float(nll.mean()) / (x.shape[1] * math.log(2)), 4),
                 "parameters": self.parameter_count()}

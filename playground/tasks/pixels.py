@@ -62,15 +62,20 @@ def complete_stream(model_name: str, digit: torch.Tensor, missing: np.ndarray, k
     yield int(missing.sum()), int(missing.sum()), done.reshape(k, 1, 28, 28)
 
 
-def masked_picture(digit: torch.Tensor, missing: np.ndarray, scale: int = 6) -> np.ndarray:
-    """The given digit (1, 1, 28, 28) as RGB with the pixels to fill tinted red: (28 s, 28 s, 3) uint8."""
+def _rgb(digit: torch.Tensor, missing: np.ndarray | None, scale: int) -> np.ndarray:
+    """The binary digit (1, 1, 28, 28) as RGB, `missing` pixels tinted red, each pixel scale x scale."""
     grey = (digit[0, 0].numpy() * 255).astype(np.uint8)
     rgb = np.repeat(grey[..., None], 3, axis=-1)
-    rgb[missing] = (rgb[missing] * 0.4 + np.array([200, 40, 40]) * 0.6).astype(np.uint8)
+    if missing is not None:
+        rgb[missing] = (rgb[missing] * 0.4 + np.array([200, 40, 40]) * 0.6).astype(np.uint8)
     return np.kron(rgb, np.ones((scale, scale, 1), dtype=np.uint8))
 
 
+def masked_picture(digit: torch.Tensor, missing: np.ndarray, scale: int = 6) -> np.ndarray:
+    """The given digit with the pixels to fill tinted red: (28 s, 28 s, 3) uint8."""
+    return _rgb(digit, missing, scale)
+
+
 def editor_background(digit: torch.Tensor) -> np.ndarray:
-    """The binary digit (1, 1, 28, 28) as an RGB picture for the image editor, EDITOR_SCALE times larger."""
-    grey = (digit[0, 0].numpy() * 255).astype(np.uint8)
-    return np.kron(np.repeat(grey[..., None], 3, -1), np.ones((EDITOR_SCALE, EDITOR_SCALE, 1), dtype=np.uint8))
+    """The binary digit as an RGB picture for the image editor, EDITOR_SCALE times larger."""
+    return _rgb(digit, None, EDITOR_SCALE)

@@ -4,7 +4,7 @@ KV cache that reproduces `model.generate` token for token (checked in tests/unit
 """
 import math
 import string
-import threading
+from functools import lru_cache
 
 import torch
 
@@ -14,24 +14,18 @@ GREEDY_BELOW = 1e-5  # temperatures under this mean greedy decoding: never divid
 MAX_NEW_TOKENS = 2000
 MAX_CONTEXT_CHARS = 50_000  # a prompt plus what was generated (the UI caps what a user types lower)
 
-_cache: dict = {}
-_locks: dict = {}
-_locks_guard = threading.Lock()
-
-
 def load_text_model(name: str):
-    """(model, tokenizer) for a registry name, loaded once per process; hub names fail fast offline."""
+    """(model, tokenizer) for a registry name; the registry caches the model, this the tokenizer. Hub names fail
+    fast offline."""
+    return registry.load(name), _tokenizer(name)
+
+
+@lru_cache(maxsize=8)
+def _tokenizer(name: str):
     from transformers import AutoTokenizer
 
-    with _locks_guard:
-        lock = _locks.setdefault(name, threading.Lock())
-    with lock:
-        if name not in _cache:
-            spec = registry.get_spec(name)
-            model = registry.load(name)
-            source = spec.source if spec.hub else str(spec.path)
-            _cache[name] = (model, hub.from_pretrained(AutoTokenizer.from_pretrained, source))
-        return _cache[name]
+    spec = registry.get_spec(name)
+    return hub.from_pretrained(AutoTokenizer.from_pretrained, spec.source if spec.hub else str(spec.path))
 
 
 def _describe_chars(chars) -> str:
