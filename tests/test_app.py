@@ -1,37 +1,16 @@
-"""The app launched in-process and called through gradio_client, bad inputs included."""
+"""The app launched in-process (the `client` fixture in conftest.py) and called through gradio_client: the Home,
+Density, Flow matching, Diffusion and Latent variables tabs, bad inputs included."""
 import math
-import socket
 
 import pytest
-from gradio_client import Client, handle_file
+from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 
-from app import MAX_UPLOAD
-from app_server import wait_until_idle
 from playground.models import bandwidth
 from playground.toydata import toy_sample
-from playground.ui import CSS, build_app
 
 # Endpoint inputs: dim, dataset, n, seed, typed, kernel, log10_h, rule, view, show_true
 DEFAULT = ["1-D", "bimodal mixture", 1000, 0, "", "gaussian", -0.5, "silverman", "heatmap", True]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def client():
-    demo = build_app()
-    demo.queue(default_concurrency_limit=2)
-    port = _free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
-                max_file_size=MAX_UPLOAD, css=CSS)
-    yield Client(f"http://127.0.0.1:{port}/", verbose=False)
-    wait_until_idle(demo)
-    demo.close()
 
 
 def call(client, **changes):
@@ -323,104 +302,3 @@ def test_latent_interpolation_bad_input(client, tmp_path):
     with pytest.raises(AppError, match="greater than maximum|Temperature"):
         client.predict(*VAE2, 50.0, 0, 0, api_name="/latent_overview")
     assert client.predict(*VAE2, 0.5, 1, 0, api_name="/latent_overview")[0]  # the server still answers
-
-
-def test_joint_sampling_and_parameter_counts(client):
-    fig, note = client.predict("1 2 1", 5000, 3, api_name="/joint_categorical")
-    assert fig and "First draws: `" in note and "Largest gap" in note
-    fig, note = client.predict("0.3", 10, 0, api_name="/joint_categorical")
-    assert note.count(" ") > 10 and set(note.split("`")[1].split()) <= {"0", "1"}
-    fig, note = client.predict(784, api_name="/joint_counts")
-    assert "10^236" in note and "1,567" in note and "(a 28x28 binary image)" in note
-    fig, note = client.predict(1024, api_name="/joint_counts")  # 2^1024 overflows a float: drawn as log10
-    assert "10^308" in note and fig
-    with pytest.raises(AppError, match="between 0 and 1"):
-        client.predict("1.5", 10, 0, api_name="/joint_categorical")
-    with pytest.raises(AppError, match="Not a number"):
-        client.predict("a, b", 10, 0, api_name="/joint_categorical")
-    with pytest.raises(AppError, match="greater than maximum|variables"):
-        client.predict(5000, api_name="/joint_counts")
-
-
-def test_joint_gmm_steps_and_animation(client):
-    first = client.predict("8 gaussians", 500, 4, "diag", 30, 0, 0, 0, api_name="/joint_gmm")
-    last = client.predict("8 gaussians", 500, 4, "diag", 30, 0, 30, 200, api_name="/joint_gmm")
-    ll = [float(out[3].split("**")[1]) for out in (first, last)]
-    assert ll[1] > ll[0] and "Step 30 of 30" in last[3] and "4 diag components have 19 free parameters" in last[3]
-    assert len(last[2]["data"]) == 4
-    assert client.predict("moons", 300, 3, "full", 10, 1, api_name="/joint_gmm_animation")
-    with pytest.raises(AppError, match="not in the list of choices|Unknown covariance"):
-        client.predict("moons", 300, 3, "weird", 10, 1, 0, 0, api_name="/joint_gmm")
-
-
-def test_joint_pixel_models_side_by_side(client):
-    *pictures, table, note = client.predict(1.0, 0, api_name="/joint_pixel_models")
-    assert all(pictures) and "500" in note
-    rows = {row[0]: row for row in table["data"]}
-    assert rows["independent pixels"][1] == "784" and rows["Markov chain"][1] == "1,567"
-    nll = [rows[name][2] for name in ("independent pixels", "Markov chain", "PixelCNN")]
-    assert nll[0] > nll[1] > nll[2]  # richer conditionals, higher likelihood
-    assert "10^236" in rows["full joint table"][1]
-
-
-def test_autoregressive_digits_stream_rows(client):
-    job = client.submit("3", 1.0, 2, 0, api_name="/ar_digits")
-    picture, status = job.result(timeout=300)
-    assert picture and "Done" in status and "784 pixels each" in status
-    assert len(job.outputs()) >= 20  # a frame per row of pixels
-
-
-def _layer(tmp_path, rows):
-    from PIL import Image
-    import numpy as np
-
-    layer = np.zeros((280, 280, 4), dtype=np.uint8)
-    layer[rows[0] * 10:rows[1] * 10, 50:230] = (224, 48, 48, 255)
-    Image.fromarray(layer).save(tmp_path / "layer.png")
-    return {"background": None, "layers": [handle_file(str(tmp_path / "layer.png"))], "composite": None}
-
-
-def test_autoregressive_completion_of_a_painted_region_and_a_half(client, tmp_path):
-    editor = client.predict(7, api_name="/ar_load_digit")
-    assert editor["background"]
-    given, completions, status = client.predict(7, _layer(tmp_path, (10, 20)), "painted region", "PixelCNN", 3, "any",
-                                                1.0, 0, api_name="/ar_complete")
-    assert given and completions and "3 completions of" in status and "every known pixel is kept" in status
-    *_, status = client.predict(7, None, "bottom half", "Markov chain", 2, "any", 1.0, 0, api_name="/ar_complete")
-    assert "2 completions of 392 pixels by the Markov chain" in status
-    with pytest.raises(AppError, match="Paint the region"):
-        client.predict(7, None, "painted region", "PixelCNN", 2, "any", 1.0, 0, api_name="/ar_complete")
-    with pytest.raises(AppError, match="greater than maximum|Completions"):
-        client.predict(7, None, "bottom half", "PixelCNN", 50, "any", 1.0, 0, api_name="/ar_complete")
-
-
-TEXT = ["shakespeare-char-gpt", "ROMEO:\n", 0.8, 0, 0.9, 60, 0]
-
-
-def test_autoregressive_text_streams_with_the_distribution(client):
-    job = client.submit(*TEXT, api_name="/ar_generate")
-    text, chart, status = job.result(timeout=300)
-    assert text.startswith("ROMEO:\n") and len(text) == len("ROMEO:\n") + 60 and chart and "Done" in status
-    assert len(job.outputs()) >= 10
-    greedy = [client.predict(*TEXT[:2], 0.0, 0, 1.0, 40, seed, api_name="/ar_generate")[0] for seed in (0, 1)]
-    assert greedy[0] == greedy[1]  # temperature 0 is the argmax: the seed plays no part
-    text2, chart2, status2 = client.predict(TEXT[0], "ROMEO:\n", "ROMEO:\nI", 1.0, 5, 1.0, 0, api_name="/ar_next_token")
-    assert text2.startswith("ROMEO:\nI") and len(text2) == len("ROMEO:\nI") + 1 and "from 5 token(s)" in status2
-
-
-@pytest.mark.parametrize("changes,message", [
-    (dict(prompt=""), "at least one character"),
-    (dict(prompt="Café"), "é"),
-    (dict(prompt="x" * 3000), "greater than maximum|2,000|too long"),
-    (dict(temp=9.0), "greater than maximum|Temperature"),
-    (dict(top_p=0.0), "less than minimum|Top-p"),
-    (dict(model="gpt2"), "Hugging Face Hub"),
-])
-def test_autoregressive_text_bad_input(client, changes, message):
-    from playground import hub
-
-    if changes.get("model") == "gpt2" and hub.hub_status()[0]:
-        pytest.skip("the Hub is reachable here, so gpt2 loads instead of failing")
-    args = dict(zip(["model", "prompt", "temp", "top_k", "top_p", "length", "seed"], TEXT)) | changes
-    with pytest.raises(AppError, match=message):
-        client.predict(*args.values(), api_name="/ar_generate")
