@@ -2,8 +2,8 @@
 of 16 digits at guidance 3 (bf16 and fp32), the UNet's FLOP rate against the matmul rate, readability of
 the bf16 samples, and four concurrent requests to the running app against one alone.
 
-Run from the repo root: python benchmarks/digit_diffusion.py [--quick]   (--quick skips the 1,000-sample
-quality check and the app part)
+Run from the repo root: python benchmarks/digit_diffusion.py [--quick] [--model mnist-diffusion-fast]
+(--quick skips the 1,000-sample quality check and the app part)
 """
 import argparse
 import io
@@ -60,10 +60,10 @@ def png(array):
     return buffer.getvalue()
 
 
-def streaming_overhead():
+def streaming_overhead(name):
     """The tab's whole stream (frames as grids, each encoded to PNG as Gradio does, the strip) against the
     bare sampling loop, both bf16, same work."""
-    model = registry.load(lab.DIGIT_MODEL)
+    model = registry.load(name)
 
     def bare():
         return model.sample(N, generator=torch.Generator().manual_seed(0), labels=LABELS, guidance=GUIDANCE,
@@ -71,7 +71,7 @@ def streaming_overhead():
 
     def streamed():
         frames = 0
-        for event in lab.digit_stream("ddim", STEPS, 0.0, GUIDANCE, 7, N, 0, bf16=True):
+        for event in lab.digit_stream("ddim", STEPS, 0.0, GUIDANCE, 7, N, 0, bf16=True, name=name):
             if event[0] == "frame":
                 png(event[3]), png(event[4])
                 frames += 1
@@ -146,7 +146,7 @@ def quality_bf16(model):
     return figures
 
 
-def concurrent_requests():
+def concurrent_requests(name):
     """Four sampling requests at once to `python app.py` (its default policy: one worker per core, each
     cores // workers threads) against one alone; each request is DDIM-50 of 16 digits at guidance 3."""
     from gradio_client import Client
@@ -161,7 +161,7 @@ def concurrent_requests():
 
         def request(seed):
             t0 = time.perf_counter()
-            client.submit("ddim", STEPS, 0.0, GUIDANCE, "random", N, seed, api_name="/diffusion_digits").result(
+            client.submit("ddim", STEPS, 0.0, GUIDANCE, "random", N, seed, name, api_name="/diffusion_digits").result(
                 timeout=600)
             return (time.perf_counter() - t0) * 1e3
 
@@ -186,21 +186,22 @@ def concurrent_requests():
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="skip the quality check and the app requests")
+    parser.add_argument("--model", default=lab.DIGIT_MODELS[0], choices=lab.DIGIT_MODELS)
     args = parser.parse_args()
-    model = registry.load(lab.DIGIT_MODEL)
+    model = registry.load(args.model)
     ours_ms, pipe_ms = loop_vs_pipeline(model)
-    bare_ms, streamed_ms, frames = streaming_overhead()
+    bare_ms, streamed_ms, frames = streaming_overhead(args.model)
     bf16_ms, fp32_ms = sampling_times(model)
     flops, call_ms, rate, mm_bf16, mm_fp32 = flop_rate(model)
     overhead = streamed_ms / bare_ms - 1
-    fields = (f"vs_pipeline={pipe_ms / ours_ms:.2f} streaming_overhead={overhead:.3f} ddim50x16_bf16_ms={bf16_ms:.0f} "
+    fields = (f"model={args.model} vs_pipeline={pipe_ms / ours_ms:.2f} streaming_overhead={overhead:.3f} ddim50x16_bf16_ms={bf16_ms:.0f} "
               f"ddim50x16_fp32_ms={fp32_ms:.0f} unet_gflops={rate / 1e9:.0f} matmul_bf16_gflops={mm_bf16 / 1e9:.0f} "
               f"flop_fraction={rate / mm_bf16:.3f}")
     print("targets: loop/pipeline ratio >= 1.0 {}, streaming overhead < 10% {}, DDIM-50 x 16 < 2000 ms {}".format(
         *("met" if ok else "MISSED" for ok in (pipe_ms / ours_ms >= 1.0, overhead < 0.10, bf16_ms < 2000))))
     if not args.quick:
         figures = quality_bf16(model)
-        solo_ms, _, worst = concurrent_requests()
+        solo_ms, _, worst = concurrent_requests(args.model)
         fields += (f" bf16_readable={figures['readable_at_guidance_3']:.3f} bf16_fid={figures['fid_model_vs_test']:.2f}"
                    f" app_solo_ms={solo_ms:.0f} four_concurrent_worst_ratio={worst:.2f}")
         print("targets: readable >= 0.98 {}, four concurrent <= 2x alone {}".format(

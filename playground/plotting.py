@@ -200,17 +200,18 @@ def particles_animation(paths, title: str, points=None, scores=None, max_frames:
 
 
 def image_grid(x, cols: int = 8, scale: int = 2, gap: int = 1) -> np.ndarray:
-    """Images (N, 1, H, W) with values in [0, 1] (a tensor or array) as one uint8 grid picture, cols wide,
-    each pixel drawn scale x scale, white gaps between cells."""
-    img = (np.clip(np.asarray(x, dtype=np.float32)[:, 0], 0, 1) * 255).round().astype(np.uint8)
-    n, h, w = img.shape
+    """Images (N, C, H, W) with values in [0, 1] (a tensor or array; C = 1 grey or 3 colour) as one uint8 grid
+    picture (rows, cols) or (rows, cols, 3), cols wide, each pixel drawn scale x scale, white gaps between cells."""
+    img = (np.clip(np.asarray(x, dtype=np.float32), 0, 1) * 255).round().astype(np.uint8)
+    img = img[:, 0] if img.shape[1] == 1 else img.transpose(0, 2, 3, 1)  # (N, H, W) or (N, H, W, 3)
+    n, h, w = img.shape[:3]
     cols = max(1, min(cols, n))
     rows = -(-n // cols)
-    canvas = np.full((rows * (h + gap) - gap, cols * (w + gap) - gap), 255, dtype=np.uint8)
+    canvas = np.full((rows * (h + gap) - gap, cols * (w + gap) - gap, *img.shape[3:]), 255, dtype=np.uint8)
     for k in range(n):
         r, c = divmod(k, cols)
         canvas[r * (h + gap):r * (h + gap) + h, c * (w + gap):c * (w + gap) + w] = img[k]
-    return np.kron(canvas, np.ones((scale, scale), dtype=np.uint8))
+    return canvas.repeat(scale, 0).repeat(scale, 1)
 
 
 DIGIT_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
@@ -319,3 +320,15 @@ def token_distribution_figure(view: dict, tokenizer, top: int = 30) -> go.Figure
     title = (f"Next token: entropy {view['entropy_raw_bits']:.2f} bits → {view['entropy_kept_bits']:.2f} bits after "
              f"sampling settings; {view['nucleus_size']} of {len(raw)} tokens can be drawn")
     return layout(fig, title, height=380, barmode="group", bargap=0.25)
+
+
+def spread_figure(spread, title: str, side: int = 300) -> go.Figure:
+    """A per-pixel map (H, W), e.g. the spread of posterior samples, as a heatmap with its colour scale."""
+    z = np.asarray(spread, dtype=np.float32)
+    fig = go.Figure(go.Heatmap(z=z, colorscale="Viridis", zmin=0, zmax=max(float(z.max()), 1e-6),
+                               colorbar=dict(title=dict(text="std"), thickness=12),
+                               hovertemplate="row %{y}, column %{x}: %{z:.3f}<extra></extra>"))
+    fig.update_yaxes(autorange="reversed", scaleanchor="x", showticklabels=False)
+    fig.update_xaxes(showticklabels=False, constrain="domain")
+    layout(fig, title, height=side)
+    return fig.update_layout(margin=dict(l=10, r=10, t=40, b=10))

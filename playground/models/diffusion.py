@@ -101,14 +101,15 @@ class ToyDiffusion(nn.Module, PyTorchModelHubMixin):
         return toy_quality(self, test, train)
 
 
-class DigitDiffusion(nn.Module):
-    """Class-conditional DDPM on 28x28 digits: diffusers' UNet2DModel with one class embedding more
-    than there are digits, the 'no class' token, so classifier-free guidance (Ho and Salimans 2022)
-    works. Saved and loaded as a plain diffusers folder (UNet config + safetensors + scheduler).
-    A UNet without class embeddings works too (unconditional; labels and guidance are then ignored)."""
+class ImageDiffusion(nn.Module):
+    """Class-conditional DDPM on small images (28x28 digits, 32x32 colour photos): diffusers' UNet2DModel
+    with one class embedding more than there are classes, the 'no class' token, so classifier-free guidance
+    (Ho and Salimans 2022) works. Saved and loaded as a plain diffusers folder (UNet config + safetensors +
+    scheduler). A UNet without class embeddings works too (unconditional; labels and guidance are then
+    ignored). `hflip` mirrors half of each training batch (photos, not digits)."""
 
     def __init__(self, unet=None, train_timesteps: int = 1000, beta_schedule: str = "squaredcos_cap_v2",
-                 label_dropout: float = 0.1, **unet_config):
+                 label_dropout: float = 0.1, hflip: bool = False, **unet_config):
         super().__init__()
         from diffusers import UNet2DModel
 
@@ -116,6 +117,7 @@ class DigitDiffusion(nn.Module):
         classes = self.unet.config.num_class_embeds
         self.null_class = classes - 1 if classes else None
         self.label_dropout = label_dropout
+        self.hflip = hflip
         self.schedule = dict(num_train_timesteps=train_timesteps, beta_schedule=beta_schedule)
         self.register_buffer("alpha_bar", self.scheduler("ddpm").alphas_cumprod.float(), persistent=False)
 
@@ -142,6 +144,8 @@ class DigitDiffusion(nn.Module):
         from playground.data import images_to_float
 
         x0 = images_to_float(images).to(self.alpha_bar.device)
+        if self.hflip:
+            x0 = torch.where(torch.rand(len(x0), 1, 1, 1, device=x0.device) < 0.5, x0.flip(-1), x0)
         if self.null_class is not None:
             labels = torch.where(torch.rand(len(labels), device=labels.device) < self.label_dropout,
                                  torch.full_like(labels, self.null_class), labels)
@@ -208,7 +212,12 @@ class DigitDiffusion(nn.Module):
         return (x.clamp(-1, 1) + 1) / 2
 
     def quality(self, test: tuple, train: tuple) -> dict:
-        """The card's figures: how often the classifier reads guided samples as the asked digit, and FID."""
+        """The card's figures. Digits: how often the classifier reads guided samples as the asked digit, and FID.
+        Colour photos: how well the prior colourizes held-out images (it is the colour prior of the inverse problems)."""
+        if self.unet.config.in_channels == 3:
+            from playground.tasks.inverse_lab import colour_prior_quality
+
+            return colour_prior_quality(self, test)
         from playground.tasks.evaluate import digit_quality
 
         return digit_quality(self, test, train)

@@ -53,7 +53,7 @@ def score_field(shape: str, t: int, grid: int = 21, extent: float = 3.5):
     return points.numpy(), (-eps / math.sqrt(1 - float(model.alpha_bar[t]))).numpy()
 
 
-DIGIT_MODEL = "mnist-diffusion"
+DIGIT_MODELS = ("mnist-diffusion", "mnist-diffusion-fast")  # 2.4 M and 0.64 M parameters
 
 
 def digit_grid(x: torch.Tensor, cols: int = 8, scale: int = 2, gap: int = 1) -> np.ndarray:
@@ -93,7 +93,7 @@ def digit_labels(label, n: int, generator: torch.Generator) -> torch.Tensor:
 
 
 def digit_stream(sampler: str, steps: int, eta: float, guidance: float, label, n: int, seed: int,
-                 frames: int = 25, strip: int = 10, bf16: bool | None = None):
+                 frames: int = 25, strip: int = 10, bf16: bool | None = None, name: str = DIGIT_MODELS[0]):
     """Sample n digits with the trained MNIST model, streaming what happens.
 
     Yields ("frame", step, t, x_t grid, predicted-x_0 grid) about `frames` times, then
@@ -105,7 +105,7 @@ def digit_stream(sampler: str, steps: int, eta: float, guidance: float, label, n
 
     from playground.device import fast_bf16
 
-    model = registry.load(DIGIT_MODEL)
+    model = registry.load(name)
     bf16 = fast_bf16(model.alpha_bar.device.type) if bf16 is None else bf16
     g = torch.Generator().manual_seed(seed)
     labels = digit_labels(label, n, g)

@@ -2,12 +2,13 @@
 import gradio as gr
 
 from playground.device import describe
-from playground.ui import (autoregressive_tab, density_tab, diffusion_tab, flow_matching_tab, home_tab, joint_tab,
-                           latent_tab)
+from playground.ui import (autoregressive_tab, density_tab, diffusion_tab, flow_matching_tab, home_tab, imputation_tab,
+                           inverse_tab, joint_tab, latent_tab)
 from playground.ui.urlstate import MARK_LINK_READ, query_value
 
-TABS = (home_tab, density_tab, joint_tab, autoregressive_tab, latent_tab, diffusion_tab, flow_matching_tab)
-TAB_IDS = ("home", "density", "joint", "autoregressive", "latent", "diffusion", "flow-matching")
+TABS = (home_tab, density_tab, joint_tab, autoregressive_tab, latent_tab, diffusion_tab, flow_matching_tab, inverse_tab,
+        imputation_tab)
+TAB_IDS = ("home", "density", "joint", "autoregressive", "latent", "diffusion", "flow-matching", "inverse", "imputation")
 CSS = """
 .gp-header {display: flex; justify-content: space-between; align-items: baseline; flex-wrap: wrap;}
 .gp-header h1 {margin: 0 0 4px 0; font-size: 1.6rem;}

@@ -54,7 +54,7 @@ def reverse(shape, sampler, steps, eta, particles, seed, score_t):
     return plotting.particles_animation(paths, title, points, scores)
 
 
-def sample_digits(sampler, steps, eta, guidance, label, batch, seed):
+def sample_digits(sampler, steps, eta, guidance, label, batch, seed, model=lab.DIGIT_MODELS[0]):
     """Generator: (x_t frame, predicted x_0 frame, status, annotated samples, trajectory strip) updates."""
     sampler = checks.choice(sampler, "sampler", list(SAMPLERS))
     steps = checks.whole(steps, f"Steps for {sampler}", 1, MAX_STEPS[sampler])
@@ -63,11 +63,12 @@ def sample_digits(sampler, steps, eta, guidance, label, batch, seed):
     label = checks.choice(str(label) if label is not None else None, "class", LABELS)
     n = checks.whole(batch, "Batch size", 1, MAX_BATCH)
     seed = checks.seed(seed)
-    ok, why = availability(lab.DIGIT_MODEL)
+    model = checks.choice(model, "digit model", lab.DIGIT_MODELS)
+    ok, why = availability(model)
     if not ok:
-        raise gr.Error(f"The MNIST diffusion model is not available: {why}.")
+        raise gr.Error(f"The MNIST diffusion model {model} is not available: {why}.")
     digit = None if label == "random" else int(label)
-    for event in lab.digit_stream(sampler, steps, eta, guidance, digit, n, seed):
+    for event in lab.digit_stream(sampler, steps, eta, guidance, digit, n, seed, name=model):
         if event[0] == "frame":
             _, i, t, xt, x0 = event
             status = f"Step {i + 1} of {steps} · t = {t} · {sampler}" + (f" (eta {eta:g})" if sampler == "ddim" else "")
@@ -75,7 +76,7 @@ def sample_digits(sampler, steps, eta, guidance, label, batch, seed):
             continue
         _, samples, labels, strip, seconds = event
         read, conf = read_digits(samples)
-        done = f"**Done**: {steps} {sampler} steps in {seconds:.1f} s at guidance {guidance:g}."
+        done = f"**Done**: {steps} {sampler} steps in {seconds:.1f} s at guidance {guidance:g} ({model})."
         if guidance == 0:  # the unconditional model: the labels played no part
             picture = lab.annotated_grid(samples, None, read, conf)
             counts = ", ".join(f"{k}: {int((read == k).sum())}" for k in range(10) if (read == k).any())

@@ -4,6 +4,7 @@ import gradio as gr
 
 from playground.models.diffusion import SAMPLERS
 from playground.registry import SHAPES_2D
+from playground.tasks.diffusion_lab import DIGIT_MODELS
 from playground.ui.diffusion_handlers import LABELS, MAX_BATCH, MAX_GUIDANCE, forward, reverse, sample_digits
 from playground.ui.urlstate import query_value, sync_url, tab_query
 
@@ -16,7 +17,8 @@ score, the direction of rising density at the chosen noise level.
 **Digits**: a class-conditional UNet turns noise into MNIST digits while you watch x_t and its guess of
 x_0; guidance w mixes the conditional and unconditional predictions, eps_uncond + w (eps_cond - eps_uncond)."""
 DEFAULTS = dict(source="2-D shape", shape="moons", digit=0, t=300, sampler="ddim", steps=50, eta=0.0, n=1000,
-                seed=0, score_t=100, dsampler="ddim", dsteps=50, deta=0.0, w=3.0, label="random", batch=16, dseed=0)
+                seed=0, score_t=100, dsampler="ddim", dsteps=50, deta=0.0, w=3.0, label="random", batch=16, dseed=0,
+                dmodel=DIGIT_MODELS[0])
 
 
 def build_tab(demo: gr.Blocks) -> None:
@@ -62,6 +64,8 @@ def build_tab(demo: gr.Blocks) -> None:
                 label = gr.Dropdown(LABELS, value=DEFAULTS["label"], label="Digit to draw", elem_id="digits-label")
                 batch = gr.Slider(1, MAX_BATCH, value=DEFAULTS["batch"], step=1, label="How many digits")
                 d_seed = gr.Number(DEFAULTS["dseed"], precision=0, label="Sampling seed (any whole number, used mod 2^32)")
+                d_model = gr.Radio(list(DIGIT_MODELS), value=DEFAULTS["dmodel"], elem_id="digits-model",
+                                   label="Digit model (the fast one has a quarter of the UNet's parameters)")
                 with gr.Row():
                     go = gr.Button("Generate digits", variant="primary", elem_id="digits-go")
                     stop = gr.Button("Stop", variant="stop", elem_id="digits-stop")
@@ -78,7 +82,7 @@ def build_tab(demo: gr.Blocks) -> None:
                 strip = gr.Image(label="The first sample's trajectory: x_t (top) and predicted x_0 (bottom), noise to digit",
                                  format="png", elem_id="digits-strip", interactive=False, height=160)
     fwd_in, rev_in = [source, shape, digit, t, seed], [shape, sampler, steps, eta, particles, seed, score_t]
-    digit_in, digit_out = [d_sampler, d_steps, d_eta, guidance, label, batch, d_seed], [xt_frame, x0_frame, status,
+    digit_in, digit_out = [d_sampler, d_steps, d_eta, guidance, label, batch, d_seed, d_model], [xt_frame, x0_frame, status,
                                                                                          samples, strip]
     gr.on([tab.select] + [c.input for c in fwd_in], forward, fwd_in, [points, images, sched, note],
           api_name="diffusion_forward", trigger_mode="always_last", concurrency_id="compute")
@@ -88,7 +92,7 @@ def build_tab(demo: gr.Blocks) -> None:
     settings = [source, shape, digit, t, seed, sampler, steps, eta, particles, score_t, *digit_in]
     sync_url(tab, TAB_ID, dict(source=source, shape=shape, digit=digit, t=t, seed=seed, sampler=sampler, steps=steps,
                                eta=eta, n=particles, score_t=score_t, dsampler=d_sampler, dsteps=d_steps, deta=d_eta,
-                               w=guidance, label=label, batch=batch, dseed=d_seed))
+                               w=guidance, label=label, batch=batch, dseed=d_seed, dmodel=d_model))
     linked = demo.load(_restore, None, settings, api_name=False).then(
         _run_if_linked, fwd_in + rev_in, [points, images, sched, note, animation], concurrency_id="compute").then(
         _digits_if_linked, digit_in, digit_out, concurrency_id="compute")
@@ -109,7 +113,8 @@ def _restore(request: gr.Request):
             query_value(q, "deta", 0.0, float, bounds=(0, 1)),
             query_value(q, "w", DEFAULTS["w"], float, bounds=(0, MAX_GUIDANCE)),
             query_value(q, "label", DEFAULTS["label"], choices=LABELS),
-            query_value(q, "batch", DEFAULTS["batch"], int, bounds=(1, MAX_BATCH)), query_value(q, "dseed", 0, int))
+            query_value(q, "batch", DEFAULTS["batch"], int, bounds=(1, MAX_BATCH)), query_value(q, "dseed", 0, int),
+            query_value(q, "dmodel", DEFAULTS["dmodel"], choices=DIGIT_MODELS))
 
 
 def _linked(request) -> bool:
@@ -127,7 +132,7 @@ def _run_if_linked(source, shape, digit, t, seed, shape2, sampler, steps, eta, p
 LINK_BUDGET = 3200  # steps x digits a link may sample on opening (DDIM-200 of 16); larger runs wait for the button
 
 
-def _digits_if_linked(d_sampler, d_steps, d_eta, guidance, label, batch, d_seed, request: gr.Request):
+def _digits_if_linked(d_sampler, d_steps, d_eta, guidance, label, batch, d_seed, d_model, request: gr.Request):
     """A link with digit settings samples its digits too (streamed, like the button), unless that is a long job."""
     if not _linked(request) or "dsteps" not in request.query_params:
         yield (gr.skip(),) * 5
@@ -136,4 +141,4 @@ def _digits_if_linked(d_sampler, d_steps, d_eta, guidance, label, batch, d_seed,
         yield (gr.skip(),) * 2 + (f"Settings restored from the link: {d_steps} steps for {batch} digits is a long run, "
                                   "so press **Generate digits** to start it.", gr.skip(), gr.skip())
         return
-    yield from sample_digits(d_sampler, d_steps, d_eta, guidance, label, batch, d_seed)
+    yield from sample_digits(d_sampler, d_steps, d_eta, guidance, label, batch, d_seed, d_model)

@@ -31,6 +31,13 @@ touch**, live, with real models, on a laptop CPU (faster on a GPU). Change one k
   class-conditional MNIST digits with classifier-free guidance, x_t and the predicted x_0 streamed live.
 - **Flow matching**: the same noise carried to a 2-D shape by a flow-matching model and by a diffusion
   model's probability-flow ODE, side by side: straight against curved paths, ODE solver and steps.
+- **Inverse problems**: inpainting (paint the region to fill), colourization and super-resolution as
+  posterior sampling from diffusion priors trained here on MNIST and CIFAR-10 (DDNM, RePaint) and from
+  the PixelCNN: several samples that all agree with the observation, their mean, the per-pixel spread,
+  and scores against the truth beside mean fill, bicubic and grey.
+- **Imputation lab**: a table with missing values (MCAR, MAR, MNAR) filled by the mean, regression,
+  stochastic regression and multiple imputation from a Gaussian mixture and a neural model (MIWAE);
+  the bias of means, variances, correlations and slopes against the truth, with Rubin's-rules intervals.
 
 Every tab keeps its settings in the page link: copy the address bar to share exactly what you see.
 """

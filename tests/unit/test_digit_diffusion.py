@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from playground.models.diffusion import DigitDiffusion
+from playground.models.diffusion import ImageDiffusion
 from playground.tasks.evaluate import frechet_distance
 
 TINY_UNET = dict(sample_size=28, in_channels=1, out_channels=1, block_out_channels=[8, 16, 16], layers_per_block=1,
@@ -12,9 +12,9 @@ TINY_UNET = dict(sample_size=28, in_channels=1, out_channels=1, block_out_channe
                  attention_head_dim=8)
 
 
-def _tiny(classes: int | None = 11, seed: int = 0) -> DigitDiffusion:
+def _tiny(classes: int | None = 11, seed: int = 0) -> ImageDiffusion:
     torch.manual_seed(seed)
-    model = DigitDiffusion(**TINY_UNET, num_class_embeds=classes).eval()
+    model = ImageDiffusion(**TINY_UNET, num_class_embeds=classes).eval()
     with torch.no_grad():  # diffusers zero-initialises nothing we rely on, but make outputs clearly non-trivial
         for p in model.parameters():
             p.add_(0.02 * torch.randn_like(p))

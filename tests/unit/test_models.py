@@ -9,7 +9,7 @@ TINY = {"flow": dict(dim=2, layers=4, hidden=16),
         "toy-diffusion": dict(shapes=["a", "b"], hidden=16, blocks=1),
         "toy-flow-matching": dict(shapes=["a", "b"], hidden=16, blocks=1),
         "digit-classifier": dict(width=4, features=8),
-        "digit-diffusion": dict(sample_size=28, in_channels=1, out_channels=1, block_out_channels=[8, 16, 16],
+        "image-diffusion": dict(sample_size=28, in_channels=1, out_channels=1, block_out_channels=[8, 16, 16],
                                 layers_per_block=1, down_block_types=["DownBlock2D", "DownBlock2D", "AttnDownBlock2D"],
                                 up_block_types=["AttnUpBlock2D", "UpBlock2D", "UpBlock2D"], norm_num_groups=4,
                                 num_class_embeds=11),
@@ -23,7 +23,7 @@ DATA = {"flow": lambda g: (torch.randn(64, 2, generator=g),),
         "toy-flow-matching": lambda g: (torch.randn(64, 2, generator=g), torch.randint(0, 2, (64,), generator=g)),
         "digit-classifier": lambda g: (torch.randint(0, 256, (8, 28, 28), generator=g, dtype=torch.uint8),
                                        torch.randint(0, 10, (8,), generator=g)),
-        "digit-diffusion": lambda g: (torch.randint(0, 256, (4, 28, 28), generator=g, dtype=torch.uint8),
+        "image-diffusion": lambda g: (torch.randint(0, 256, (4, 28, 28), generator=g, dtype=torch.uint8),
                                       torch.randint(0, 10, (4,), generator=g)),
         "vae": lambda g: (torch.randint(0, 256, (8, 28, 28), generator=g, dtype=torch.uint8),
                           torch.randint(0, 10, (8,), generator=g)),
@@ -32,7 +32,7 @@ DATA = {"flow": lambda g: (torch.randn(64, 2, generator=g),),
         "pixelcnn": lambda g: (torch.randint(0, 256, (4, 28, 28), generator=g, dtype=torch.uint8),
                                torch.randint(0, 10, (4,), generator=g)),
         "char-gpt": lambda g: (torch.randint(0, 65, (4, 16), generator=g),)}
-TRAINABLE = sorted({spec.family for spec in SPECS.values() if spec.train} | {"digit-diffusion"})
+TRAINABLE = sorted({spec.family for spec in SPECS.values() if spec.train} | {"image-diffusion"})
 
 
 def test_every_trainable_family_has_a_tiny_config():
@@ -52,7 +52,7 @@ def test_protocol(family):
     if not hasattr(model, "sample"):  # a classifier reads samples; it does not make them
         assert model.predict(x).shape == (len(x), 10)
         return
-    kwargs = {"digit-diffusion": {"steps": 3}, "char-gpt": {"length": x.shape[1]}}.get(family, {})
+    kwargs = {"image-diffusion": {"steps": 3}, "char-gpt": {"length": x.shape[1]}}.get(family, {})
     s1 = model.sample(4, generator=torch.Generator().manual_seed(3), **kwargs)
     s2 = model.sample(4, generator=torch.Generator().manual_seed(3), **kwargs)
     shape = (4, 1, 28, 28) if x.dtype == torch.uint8 else (4, *x.shape[1:])
@@ -130,7 +130,7 @@ def test_forward_process_matches_diffusers_add_noise():
 
 
 def test_classifier_free_guidance_combines_the_two_predictions():
-    model = family_class("digit-diffusion")(**TINY["digit-diffusion"])
+    model = family_class("image-diffusion")(**TINY["image-diffusion"])
     xt, t, labels = torch.randn(3, 1, 28, 28), torch.tensor([10, 500, 900]), torch.tensor([1, 2, 3])
     with torch.no_grad():
         cond, uncond = model(xt, t, labels), model(xt, t, torch.full_like(labels, 10))
@@ -142,10 +142,10 @@ def test_classifier_free_guidance_combines_the_two_predictions():
 def test_digit_diffusion_round_trips_through_a_diffusers_folder(tmp_path):
     from diffusers import UNet2DModel
 
-    model = family_class("digit-diffusion")(**TINY["digit-diffusion"])
+    model = family_class("image-diffusion")(**TINY["image-diffusion"])
     model.save_pretrained(tmp_path)
     assert (tmp_path / "diffusion_pytorch_model.safetensors").exists() and (tmp_path / "scheduler_config.json").exists()
-    again = family_class("digit-diffusion").from_pretrained(tmp_path)
+    again = family_class("image-diffusion").from_pretrained(tmp_path)
     assert isinstance(again.unet, UNet2DModel)
     for a, b in zip(model.state_dict().values(), again.state_dict().values()):
         torch.testing.assert_close(a, b)

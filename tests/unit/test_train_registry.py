@@ -80,16 +80,16 @@ def _need_mnist():
 
 
 def test_a_tiny_digit_unet_trains_through_the_entry_point(tmp_path, monkeypatch):
-    from playground.models.diffusion import DigitDiffusion
+    from playground.models.diffusion import ImageDiffusion
     from playground.tasks.evaluate import digit_quality
     from test_models import TINY
 
     _need_mnist()
-    monkeypatch.setattr(DigitDiffusion, "quality", lambda self, test, train: digit_quality(
+    monkeypatch.setattr(ImageDiffusion, "quality", lambda self, test, train: digit_quality(
         self, (test[0][:300],), (train[0][:300],), per_class=2, steps=3))
     out = tmp_path / "ckpt"
     model, metrics = train("mnist-diffusion", steps=3, out=out, run_dir=tmp_path / "run",
-                           config=TINY["digit-diffusion"], progress=False)
+                           config=TINY["image-diffusion"], progress=False)
     assert metrics["steps"] == 3 and 0 <= metrics["readable_at_guidance_3"] <= 1 and metrics["samples"] == 20
     assert {"config.json", "diffusion_pytorch_model.safetensors", "scheduler_config.json", "README.md"} <= \
         {p.name for p in out.iterdir()}

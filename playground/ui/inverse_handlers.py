@@ -1,0 +1,119 @@
+"""Handlers of the Inverse problems tab: the image to restore (a test image or an upload) on the editor, and
+posterior samples streamed from a diffusion prior (DDNM or RePaint) or the PixelCNN, with their mean, the
+per-pixel spread and scores against the truth. Generators stream; cancelling the event stops the work."""
+import gradio as gr
+import numpy as np
+import pandas as pd
+import torch
+
+from playground import plotting
+from playground.data import DatasetUnavailable
+from playground.hub import HubUnavailable
+from playground.registry import availability
+from playground.tasks import inverse_lab as lab
+from playground.tasks.pixels import mask_from_layer
+from playground.ui import checks
+
+REGIONS = ("painted region", "centre square", "bottom half", "left half", "random 70%")
+CLASSES = ("none",) + tuple(f"{k} (digit) / {name} (photo)" for k, name in enumerate(lab.CIFAR_CLASSES))
+FACTORS = ("4", "2")
+MAX_SAMPLES, MAX_STEPS = 8, 250
+
+
+def _image(prior, index, upload):
+    """The image to restore (1, C, H, W) in [0, 1] and where it came from."""
+    prior = checks.choice(prior, "prior", tuple(lab.PRIORS))
+    try:
+        if upload:
+            x, note = lab.read_upload(upload, prior)
+            return x, f"your upload ({note})"
+        index = checks.whole(index, "Test image index", 0, 9_999)
+        return lab.test_image(prior, index), f"test image {index}"
+    except DatasetUnavailable as error:
+        raise gr.Error(str(error)) from None
+    except ValueError as error:
+        raise gr.Error(str(error)) from None
+
+
+def load_image(prior, index, upload):
+    """Put the image to restore on the editor (to paint the region to fill over it)."""
+    x, where = _image(prior, index, upload)
+    picture = lab.editor_picture(x)
+    side = x.shape[-1]
+    return ({"background": picture, "layers": [], "composite": picture},
+            f"Loaded {where}: {side} x {side}. Paint over the region to fill, or pick a preset region.")
+
+
+def _holes(region, editor, side: int) -> np.ndarray:
+    region = checks.choice(region, "region", REGIONS)
+    if region != "painted region":
+        return lab.preset_holes(region, side)
+    layers = (editor or {}).get("layers") or []
+    if not layers or layers[0] is None:
+        raise gr.Error("Paint the region to fill on the image first (the brush), or choose a preset region.")
+    holes = mask_from_layer(np.asarray(layers[0]), side=side)
+    if not holes.any():
+        raise gr.Error("The painted region is empty: paint over the pixels to fill, or choose a preset region.")
+    if holes.all():
+        raise gr.Error("The painted region covers the whole image: nothing is left to agree with. Leave some "
+                       "pixels unpainted.")
+    return holes
+
+
+def _settings(task, method, k, steps, eta, label, guidance, jump, resample, seed, factor):
+    task, method = checks.choice(task, "task", lab.TASKS), checks.choice(method, "method", lab.METHODS)
+    label = checks.choice(label, "class", CLASSES)
+    return dict(task=task, method=method, k=checks.whole(k, "Samples", 1, MAX_SAMPLES),
+                steps=checks.whole(steps, "Steps", 1, MAX_STEPS), eta=checks.number(eta, "eta", 0.0, 1.0),
+                label=None if label == "none" else CLASSES.index(label) - 1,
+                guidance=checks.number(guidance, "Guidance", 0.0, 8.0), jump=checks.whole(jump, "Jump length", 1, 25),
+                resample=checks.whole(resample, "Resamples", 1, 10), seed=checks.seed(seed),
+                factor=int(checks.choice(str(factor), "factor", FACTORS)))
+
+
+def _picture(x: torch.Tensor, scale: int = 6) -> np.ndarray:
+    return plotting.image_grid(x.numpy(), cols=8, scale=scale)
+
+
+def restore(prior, index, upload, editor, task, region, factor, method, k, steps, eta, label, guidance, jump,
+            resample, seed):
+    """Generator: (truth, observed, samples so far, mean, spread, scores, status)."""
+    s = _settings(task, method, k, steps, eta, label, guidance, jump, resample, seed, factor)
+    x, where = _image(prior, index, upload)
+    holes = _holes(region, editor, x.shape[-1]) if s["task"] == "Inpainting" else None
+    name = "mnist-pixelcnn" if s["method"] == lab.METHODS[2] else lab.PRIORS[prior][0]
+    ok, why = availability(name)
+    if not ok:
+        raise gr.Error(f"The model {name} is not available: {why}.")
+    truth, observed = _picture(x), _picture(lab.observed_picture(s["task"], x, holes, s["factor"]))
+    settings = {key: s[key] for key in ("method", "k", "steps", "label", "guidance", "eta", "jump", "resample", "seed")}
+    try:
+        stream = lab.restore_stream(prior, s["task"], x, holes, s["factor"], **settings)
+        for done, total, samples in stream:
+            yield (truth, observed, _picture(samples, 4), gr.skip(), gr.skip(), gr.skip(),
+                   f"{s['method']}: step {done} of {total} (the current estimate of each sample's x0)…")
+    except (ValueError, HubUnavailable) as error:
+        raise gr.Error(str(error)) from None
+    mean, spread = lab.inverse.posterior_summary(samples)
+    rows = lab.scores(s["task"], samples, x if s["method"] != lab.METHODS[2] else (x >= 0.5).float(), holes,
+                      s["factor"])
+    yield (truth, observed, _picture(samples, 4), _picture(mean), plotting.spread_figure(spread[0, 0].numpy(),
+           f"Per-pixel spread over {s['k']} samples (max {float(spread.max()):.2f})"), _table(s["task"], rows),
+           _done(s, where, rows))
+
+
+def _table(task: str, rows: list) -> pd.DataFrame:
+    columns = ["what", "PSNR vs truth (dB)"] + (["colourfulness"] if task == "Colourization" else [])
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _done(s: dict, where: str, rows: list) -> str:
+    what = {"Inpainting": "PSNR over the filled pixels only; every known pixel is kept exactly",
+            "Colourization": "the luma of every pixel is kept exactly; only the colour is sampled",
+            "Super-resolution": f"each sample's {s['factor']} x {s['factor']} block means equal the low-resolution "
+                                "image (up to clipping to the valid range)"}[s["task"]]
+    mean = next(row for row in rows if row[0] == "mean of the samples")
+    base = next(row for row in rows if row[0].startswith("baseline"))
+    return (f"**Done**: {s['k']} posterior samples of {where} by {s['method']}; {what}. PSNR of the samples' mean "
+            f"{mean[1]} dB, of the {base[0].removeprefix('baseline: ')} baseline {base[1]} dB. Where the samples "
+            "disagree (bright in the spread map) the observation leaves the answer open.")

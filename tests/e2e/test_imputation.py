@@ -1,0 +1,53 @@
+"""The Imputation lab tab (playground/ui/imputation_tab.py) in a real browser: a link restores the settings and
+imputes at once; a cell typed as NA becomes one more gap; a non-numeric cell is a clear error; changing the
+mechanism rewrites the link and the results."""
+import json
+import re
+from urllib.parse import quote
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.e2e
+
+
+def _type_in_cell(page, row: int, col: int, text: str) -> None:
+    page.locator(f"#imp-table [data-testid='cell-{row}-{col}']").dblclick()
+    page.keyboard.press("Control+A")
+    page.keyboard.type(text)
+    page.keyboard.press("Enter")
+
+
+def test_link_restores_then_impute_edit_and_change_mechanism(page, app_url):
+    methods = quote(json.dumps(["mean", "stochastic regression", "GMM multiple imputation"]))
+    page.goto(app_url + f"/?tab=imputation&mech=MAR&rate=0.2&m=4&k=1&x=bp&y=s5&methods={methods}")
+    expect(page.get_by_role("tab", name="Imputation lab", exact=True)).to_have_attribute("aria-selected", "true")
+    expect(page.get_by_role("radio", name="MAR", exact=True)).to_be_checked()
+    expect(page.get_by_role("spinbutton", name="Missing rate")).to_have_value("0.2")
+    expect(page.get_by_role("spinbutton", name="Imputations m")).to_have_value("4")
+    expect(page.get_by_label("Column x (scatter, correlation, slope)")).to_have_value("bp")
+    expect(page.get_by_role("checkbox", name="MIWAE multiple imputation")).not_to_be_checked()
+    status, stats = page.locator("#imp-status"), page.locator("#imp-stats")
+    expect(status).to_contain_text("missing cells imputed", timeout=60_000)  # the link imputed at once
+    expect(page.locator("#imp-made")).to_contain_text("removed MAR")
+    gaps = int(re.search(r"(\d+) missing cells", status.inner_text()).group(1))
+
+    _type_in_cell(page, 0, 1, "NA")  # one more gap, typed in the browser
+    page.locator("#imp-go").click()
+    expect(status).to_contain_text(f"{gaps + 1} missing cells imputed")
+    expect(stats).to_contain_text("correlation of bp and s5")
+    expect(stats).to_contain_text("GMM multiple imputation")
+    expect(page.locator("#imp-scatter .js-plotly-plot")).to_be_visible()
+    expect(page.locator("#imp-forest .js-plotly-plot")).to_be_visible()
+    before = stats.inner_text()
+
+    _type_in_cell(page, 0, 2, "abc")
+    page.locator("#imp-go").click()
+    expect(page.get_by_text("Column 's5' has a non-numeric value 'abc' in row 1")).to_be_visible()
+
+    page.get_by_role("radio", name="MNAR", exact=True).check()  # a new table is made and imputed
+    expect(page).to_have_url(re.compile(r"[?&]mech=MNAR(&|$)"))
+    expect(page.locator("#imp-made")).to_contain_text("removed MNAR")
+    expect(stats).not_to_have_text(before, timeout=60_000)
+    expect(status).to_contain_text("missing cells imputed")
+    assert not page.js_errors, page.js_errors
