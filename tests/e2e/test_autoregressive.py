@@ -4,16 +4,10 @@ completed several ways."""
 import re
 
 import pytest
+from browser_moves import TOAST, paint_stroke, set_number
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
-TOAST = "[data-testid='toast-body']"
-
-
-def _set(page, name: str, value: str) -> None:
-    box = page.get_by_role("spinbutton", name=name)
-    box.fill(value)
-    box.press("Enter")
 
 
 def test_link_writes_then_filters_change_the_chart_and_a_digit_is_completed(page, app_url):
@@ -29,8 +23,8 @@ def test_link_writes_then_filters_change_the_chart_and_a_digit_is_completed(page
     expect(chart).to_be_visible()
     before_status, before_title = status.inner_text(), chart.locator(".gtitle").text_content()
 
-    _set(page, "Temperature (0 = greedy)", "1.5")
-    _set(page, "Top-p (1 = off)", "0.5")
+    set_number(page, "Temperature (0 = greedy)", "1.5")
+    set_number(page, "Top-p (1 = off)", "0.5")
     expect(page).to_have_url(re.compile(r"[?&]top_p=0\.5(&|$)"))
     page.locator("#ar-text-go").click()
     expect(status).not_to_have_text(before_status, timeout=60_000)
@@ -41,18 +35,9 @@ def test_link_writes_then_filters_change_the_chart_and_a_digit_is_completed(page
     page.locator("#ar-text-next").click()
     expect(status).to_contain_text("Press again for the next", timeout=30_000)
 
-    editor = "#ar-editor"
-    page.locator(editor).get_by_role("button", name=re.compile("Brush", re.I)).first.click()
-    canvas = page.locator(f"{editor} canvas").first
-    box = canvas.bounding_box()
-    y = box["y"] + box["height"] * 0.7
-    page.mouse.move(box["x"] + box["width"] * 0.2, y)
-    page.mouse.down()
-    for k in range(1, 21):
-        page.mouse.move(box["x"] + box["width"] * (0.2 + 0.03 * k), y)
-    page.mouse.up()
+    paint_stroke(page, "#ar-editor", (0.2, 0.7), (0.8, 0.7))
     page.get_by_role("radio", name="painted region", exact=True).check()
-    _set(page, "Completions", "3")
+    set_number(page, "Completions", "3")
     page.locator("#ar-complete-go").click()
     done = page.locator("#ar-complete-status")
     expect(done).to_contain_text("3 completions of", timeout=90_000)

@@ -4,16 +4,10 @@ per-pixel spread map appear."""
 import re
 
 import pytest
+from browser_moves import TOAST, paint_stroke, set_number
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
-TOAST = "[data-testid='toast-body']"
-
-
-def _set(page, name: str, value: str) -> None:
-    box = page.get_by_role("spinbutton", name=name)
-    box.fill(value)
-    box.press("Enter")
 
 
 def test_link_restores_then_a_painted_mask_is_inpainted(page, app_url):
@@ -26,18 +20,9 @@ def test_link_restores_then_a_painted_mask_is_inpainted(page, app_url):
     expect(page.locator("#inv-spread .js-plotly-plot")).to_be_visible()
     expect(page.locator("#inv-scores")).to_contain_text("mean fill")
 
-    editor = "#inv-editor"
-    page.locator(editor).get_by_role("button", name=re.compile("Brush", re.I)).first.click()
-    canvas = page.locator(f"{editor} canvas").first
-    box = canvas.bounding_box()
-    y = box["y"] + box["height"] * 0.45
-    page.mouse.move(box["x"] + box["width"] * 0.15, y)
-    page.mouse.down()
-    for k in range(1, 21):
-        page.mouse.move(box["x"] + box["width"] * (0.15 + 0.035 * k), y)
-    page.mouse.up()
+    paint_stroke(page, "#inv-editor", (0.15, 0.45), (0.85, 0.45))
     page.get_by_role("radio", name="painted region", exact=True).check()
-    _set(page, "Samples", "4")
+    set_number(page, "Samples", "4")
     expect(page).to_have_url(re.compile(r"[?&]region=painted(\+|%20)region(&|$)"))
     page.locator("#inv-go").click()
     expect(status).to_contain_text("4 posterior samples of test image 3", timeout=90_000)

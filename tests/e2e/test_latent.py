@@ -3,24 +3,15 @@ the interpolation; a digit drawn on the sketchpad interpolates to a test digit."
 import re
 
 import pytest
+from browser_moves import TOAST, paint_stroke
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
 
-TOAST = "[data-testid='toast-body']"
-
 
 def draw_stroke(page, editor: str) -> None:
-    """Pick the brush and draw a vertical stroke, like a '1', on the editor's canvas."""
-    page.locator(editor).get_by_role("button", name=re.compile("Brush", re.I)).first.click()
-    canvas = page.locator(f"{editor} canvas").first
-    box = canvas.bounding_box()
-    x, top = box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.2
-    page.mouse.move(x, top)
-    page.mouse.down()
-    for k in range(1, 21):
-        page.mouse.move(x + k * 0.5, top + k * box["height"] * 0.03)
-    page.mouse.up()
+    """A vertical stroke, like a '1', on the editor's canvas."""
+    paint_stroke(page, editor, (0.5, 0.2), (0.53, 0.8))
 
 
 def test_link_restores_then_a_drawn_digit_interpolates(page, app_url):
