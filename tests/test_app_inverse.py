@@ -79,3 +79,13 @@ def test_inverse_refuses_a_full_mask_and_a_non_image(client, tmp_path):
     (tmp_path / "notes.png").write_text("this is text, not a picture")
     with pytest.raises(AppError, match="not a picture"):
         client.predict(CIFAR, 0, handle_file(str(tmp_path / "notes.png")), api_name="/inv_load")
+
+
+def test_inverse_refuses_a_missing_test_image_and_an_offline_hub_prior(client):
+    from playground.tasks.inverse_lab import test_images
+
+    n = len(test_images("cifar10"))  # 1,000 in the offline copy, 10,000 online
+    with pytest.raises(AppError, match=f"index must be .*{n - 1:,}"):
+        client.predict(CIFAR, n, None, api_name="/inv_load")
+    with pytest.raises(AppError, match="needs the Hugging Face Hub"):
+        _run(client, "CIFAR-10 DDPM from the Hub (google/ddpm-cifar10-32)", 0, None, None, task="Colourization")

@@ -21,10 +21,10 @@ class Inpaint:
             raise ValueError("The region to fill covers the whole image: nothing is observed to agree with.")
 
     def observe(self, x):
-        return torch.where(self.known, x, torch.zeros_like(x))
+        return torch.where(self.known.to(x.device), x, torch.zeros_like(x))
 
     def project(self, x0, y):
-        return torch.where(self.known, y, x0)
+        return torch.where(self.known.to(x0.device), y, x0)
 
 
 class Luminance:
@@ -33,7 +33,7 @@ class Luminance:
     where a channel would leave [-1, 1], which keeps Y: the colours stay in range and Y is exactly the observed one."""
 
     def observe(self, x):
-        return (x * torch.tensor(LUMA, dtype=x.dtype).view(1, 3, 1, 1)).sum(1, keepdim=True)
+        return (x * torch.tensor(LUMA, dtype=x.dtype, device=x.device).view(1, 3, 1, 1)).sum(1, keepdim=True)
 
     def project(self, x0, y):
         chroma = x0 - self.observe(x0)  # (N, 3, H, W); its luma is 0
@@ -68,9 +68,11 @@ def operator(task: str, known=None, factor: int = 4):
 
 
 def _labels(model, labels, n: int):
-    if labels is None or not model.classes:
+    if labels is None:
         return None
-    return torch.as_tensor(labels, dtype=torch.long).expand(n).clone()
+    if not model.classes:
+        raise ValueError("This prior is unconditional: it takes no class (set the class to none).")
+    return torch.as_tensor(labels, dtype=torch.long, device=model.alpha_bar.device).expand(n).clone()
 
 
 @torch.no_grad()
@@ -78,21 +80,23 @@ def ddnm_steps(model, op, y, n: int, steps: int = 50, eta: float = 0.85, labels=
                generator: torch.Generator | None = None):
     """DDNM with DDIM steps: yields (i, steps, x_t, corrected x0 (n, C, H, W)) before each step, then the n samples
     in [-1, 1], each agreeing with y. Each step: (1) predict x0 from eps, (2) x0 <- x0 + A^+ (y - A x0), (3) take
-    the DDIM step with the noise consistent with the corrected x0. eta = 0 is deterministic; eta > 0 varies more."""
+    the DDIM step with the noise consistent with the corrected x0. `eta` is DDIM's (Song et al. 2021): 0 is
+    deterministic, 1 adds DDPM's amount of fresh noise at each step, so the samples vary more."""
     if not 1 <= steps <= 1000:
         raise ValueError(f"DDNM takes 1 to 1000 steps, not {steps}.")
     labels = _labels(model, labels, n)
     sched = model.scheduler("ddim")
     sched.set_timesteps(steps)
     x = model.noise(n, generator)
-    y = y.expand(n, *y.shape[1:])
+    y = y.to(x.device).expand(n, *y.shape[1:])
     for i, t in enumerate(sched.timesteps):
         ab = model.alpha_bar[int(t)]
         eps = model.guided_noise(x, t, labels, guidance).float()
         x0 = op.project(((x - (1 - ab).sqrt() * eps) / ab.sqrt()).clamp(-1, 1), y)
         yield i, steps, x, x0
         eps = (x - ab.sqrt() * x0) / (1 - ab).sqrt()
-        x = sched.step(eps, t, x, eta=eta, generator=generator).prev_sample
+        # the scheduler clips x0 again (super-resolution's correction may leave [-1, 1]); the noise follows it
+        x = sched.step(eps, t, x, eta=eta, use_clipped_model_output=True, generator=generator).prev_sample
     yield steps, steps, x, op.project(x.clamp(-1, 1), y).clamp(-1, 1)
 
 
@@ -114,9 +118,9 @@ def repaint_steps(model, known, y, n: int, steps: int = 50, jump: int = 5, resam
     part can agree. The loop is diffusers' RePaintPipeline's, with the class label and guidance added."""
     labels = _labels(model, labels, n)
     sched = repaint_scheduler(model, steps, jump, resample)
-    mask = torch.as_tensor(known, dtype=torch.float32).expand(n, 1, *y.shape[-2:])
     x = model.noise(n, generator)
-    y = y.expand(n, *y.shape[1:])
+    mask = torch.as_tensor(known, dtype=torch.float32, device=x.device).expand(n, 1, *y.shape[-2:])
+    y = y.to(x.device).expand(n, *y.shape[1:])
     calls = int((sched.timesteps[1:] < sched.timesteps[:-1]).sum()) + 1
     done, x0, t_last = 0, y, sched.timesteps[0] + 1
     for t in sched.timesteps:
@@ -141,11 +145,13 @@ def posterior_summary(samples: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor
 
 
 def psnr(x, truth, where=None) -> float:
-    """Peak signal-to-noise ratio in dB of images in [0, 1], over the pixels in `where` (H, W) when given."""
-    err = (torch.as_tensor(x).float() - torch.as_tensor(truth).float()) ** 2  # (N, C, H, W)
+    """Peak signal-to-noise ratio in dB of images in [0, 1] (..., C, H, W), over the pixels in `where` (H, W) when
+    given: each image's PSNR, averaged over the images (as papers report it)."""
+    err = (torch.as_tensor(x).float() - torch.as_tensor(truth).float()) ** 2  # (..., C, H, W)
     if where is not None:
-        err = err[..., torch.as_tensor(where, dtype=torch.bool)]
-    return float(10 * torch.log10(1 / err.mean().clamp(min=1e-12)))
+        err = err[..., torch.as_tensor(where, dtype=torch.bool)]  # (..., C, pixels)
+    per_image = err.flatten(err.ndim - (2 if where is not None else 3)).mean(-1)
+    return float((10 * torch.log10(1 / per_image.clamp(min=1e-12))).mean())
 
 
 def colourfulness(images) -> float:

@@ -106,8 +106,10 @@ def as_prior(model):
     if isinstance(model, ImageDiffusion):
         return model
     config = model.scheduler.config
-    if (config.get("beta_start", 1e-4), config.get("beta_end", 0.02)) != (1e-4, 0.02):
-        raise ValueError("This pipeline's noise schedule has betas the playground's samplers do not reproduce.")
+    if (config.get("beta_start", 1e-4), config.get("beta_end", 0.02)) != (1e-4, 0.02) or config.get("trained_betas") \
+            or config.get("prediction_type", "epsilon") != "epsilon":
+        raise ValueError("This pipeline's noise schedule or prediction type is not one the playground's samplers "
+                         "reproduce (epsilon prediction, diffusers' default betas).")
     return ImageDiffusion(unet=model.unet, train_timesteps=config.num_train_timesteps,
                           beta_schedule=config.beta_schedule).eval()
 
@@ -119,6 +121,13 @@ def _check(task: str, prior: str, method: str) -> None:
         raise ValueError(f"{method} fills holes only; use DDNM for {task.lower()}.")
     if method == METHODS[2] and PRIORS[prior][0] != "mnist-diffusion":
         raise ValueError("The PixelCNN models binary MNIST digits: choose the MNIST prior.")
+
+
+def unet_calls(method: str, steps: int, jump: int, resample: int) -> int:
+    """How many UNet calls one run of a diffusion method makes (each on all k samples at once)."""
+    if method == METHODS[1]:
+        return steps + len(range(0, steps - jump, jump)) * (resample - 1) * jump
+    return steps
 
 
 def restore_stream(prior: str, task: str, x: torch.Tensor, holes=None, factor: int = 4, method: str = METHODS[0],
@@ -139,7 +148,7 @@ def restore_stream(prior: str, task: str, x: torch.Tensor, holes=None, factor: i
                           known, factor)
     y = op.observe(x * 2 - 1)
     if method == METHODS[1]:
-        stream = inverse.repaint_steps(model, known, y, k, steps, jump, resample, label, guidance, g)
+        stream = inverse.repaint_steps(model, known, y, k, steps, jump, resample, label, guidance, g, every=1)
     else:
         stream = inverse.ddnm_steps(model, op, y, k, steps, eta, label, guidance, g)
     for done, total, _, x0 in stream:
@@ -184,6 +193,8 @@ def evaluate(model, task: str, x: torch.Tensor, holes=None, factor: int = 4, met
     """Held-out figures of a diffusion prior (DDNM or RePaint) on images x (N, C, H, W) in [0, 1]: PSNR of the
     samples and of their mean against the truth beside the task's baseline (inpainting counts only the filled
     pixels), and for colourization the samples' colourfulness beside the truth's; also the samples (N, k, C, H, W)."""
+    if method not in METHODS[:2] or (method == METHODS[1] and task != "Inpainting"):
+        raise ValueError(f"evaluate runs DDNM for every task and RePaint for inpainting, not {method} for {task}.")
     known = None if holes is None else ~torch.as_tensor(holes)
     op = inverse.operator({"Inpainting": "inpaint", "Colourization": "colourize"}.get(task, "super-resolve"),
                           known, factor)

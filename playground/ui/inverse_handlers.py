@@ -85,21 +85,23 @@ def restore(prior, index, upload, editor, task, region, factor, method, k, steps
     ok, why = availability(name)
     if not ok:
         raise gr.Error(f"The model {name} is not available: {why}.")
+    if s["method"] == lab.METHODS[2]:
+        x = (x >= 0.5).float()  # the PixelCNN models binary digits: its truth is the binarized digit
     truth, observed = _picture(x), _picture(lab.observed_picture(s["task"], x, holes, s["factor"]))
     settings = {key: s[key] for key in ("method", "k", "steps", "label", "guidance", "eta", "jump", "resample", "seed")}
+    unit = {lab.METHODS[0]: "step", lab.METHODS[1]: "UNet call", lab.METHODS[2]: "pixel"}[s["method"]]
     try:
         stream = lab.restore_stream(prior, s["task"], x, holes, s["factor"], **settings)
-        for done, total, samples in stream:
-            yield (truth, observed, _picture(samples, 4), gr.skip(), gr.skip(), gr.skip(),
-                   f"{s['method']}: step {done} of {total} (the current estimate of each sample's x0)…")
+        for done, total, samples in stream:  # the earlier run's mean, spread and scores are cleared at once
+            yield (truth, observed, _picture(samples, 4), None, None, None,
+                   f"{s['method']}: {unit} {done} of {total}; the samples so far, each its current estimate…")
     except (ValueError, HubUnavailable) as error:
         raise gr.Error(str(error)) from None
     mean, spread = lab.inverse.posterior_summary(samples)
-    rows = lab.scores(s["task"], samples, x if s["method"] != lab.METHODS[2] else (x >= 0.5).float(), holes,
-                      s["factor"])
+    rows = lab.scores(s["task"], samples, x, holes, s["factor"])
     yield (truth, observed, _picture(samples, 4), _picture(mean), plotting.spread_figure(spread[0, 0].numpy(),
            f"Per-pixel spread over {s['k']} samples (max {float(spread.max()):.2f})"), _table(s["task"], rows),
-           _done(s, where, rows))
+           _done(s, where, rows, region))
 
 
 def _table(task: str, rows: list) -> pd.DataFrame:
@@ -107,8 +109,8 @@ def _table(task: str, rows: list) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def _done(s: dict, where: str, rows: list) -> str:
-    what = {"Inpainting": "PSNR over the filled pixels only; every known pixel is kept exactly",
+def _done(s: dict, where: str, rows: list, region: str) -> str:
+    what = {"Inpainting": f"the {region} filled; PSNR over the filled pixels only; every known pixel is kept exactly",
             "Colourization": "the luma of every pixel is kept exactly; only the colour is sampled",
             "Super-resolution": f"each sample's {s['factor']} x {s['factor']} block means equal the low-resolution "
                                 "image (up to clipping to the valid range)"}[s["task"]]

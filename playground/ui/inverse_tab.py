@@ -24,7 +24,8 @@ def build_tab(demo: gr.Blocks) -> None:
         with gr.Row():
             with gr.Column(scale=1, min_width=320):
                 prior = gr.Radio(list(lab.PRIORS), value=DEFAULTS["prior"], label="Prior (diffusion model)")
-                index = gr.Number(DEFAULTS["index"], precision=0, label="Test image index (0 to 9,999; CIFAR: 0 to 999)")
+                index = gr.Number(DEFAULTS["index"], precision=0,
+                                  label="Test image index (MNIST: 0 to 9,999; CIFAR-10: as many as the data holds)")
                 upload = gr.File(label="Or upload a picture", file_types=["image"], type="filepath", height=90,
                                  elem_id="inv-upload")
                 editor = gr.ImageEditor(label="Paint the region to fill", type="numpy", canvas_size=(320, 320),
@@ -32,12 +33,13 @@ def build_tab(demo: gr.Blocks) -> None:
                                         brush=gr.Brush(colors=["#e03030"], default_size=28), elem_id="inv-editor")
                 task = gr.Radio(list(lab.TASKS), value=DEFAULTS["task"], label="Task")
                 region = gr.Radio(h.REGIONS, value=DEFAULTS["region"], label="Region to fill (inpainting)")
-                factor = gr.Radio(h.FACTORS, value=DEFAULTS["factor"], label="Super-resolution factor (4: 7x7 to 28x28)")
+                factor = gr.Radio(h.FACTORS, value=DEFAULTS["factor"], label="Super-resolution factor (4: 7x7 to 28x28, 8x8 to 32x32)")
                 method = gr.Radio(list(lab.METHODS), value=DEFAULTS["method"], label="Method")
                 k = gr.Slider(1, h.MAX_SAMPLES, value=DEFAULTS["k"], step=1, label="Samples")
                 steps = gr.Slider(1, h.MAX_STEPS, value=DEFAULTS["steps"], step=1, label="Steps")
                 with gr.Accordion("More settings", open=False):
-                    eta = gr.Slider(0, 1, value=DEFAULTS["eta"], step=0.05, label="DDNM eta (0 = deterministic)")
+                    eta = gr.Slider(0, 1, value=DEFAULTS["eta"], step=0.05,
+                                    label="DDNM's DDIM eta (0 = deterministic, 1 = DDPM's noise)")
                     label = gr.Dropdown(list(h.CLASSES), value=DEFAULTS["label"], label="Class (optional)")
                     guidance = gr.Slider(0, 8, value=DEFAULTS["guidance"], step=0.5, label="Guidance (with a class)")
                     jump = gr.Slider(1, 25, value=DEFAULTS["jump"], step=1, label="RePaint jump length")
@@ -63,13 +65,15 @@ def build_tab(demo: gr.Blocks) -> None:
     run_in = [*source, editor, task, region, factor, method, k, steps, eta, label, guidance, jump, resample, seed]
     run = go.click(h.restore, run_in, [truth, observed, samples, mean, spread, scores, status], api_name="inv_restore",
                    concurrency_id="compute")
-    stop.click(None, None, None, cancels=[run])
+    editor.input(lambda: "painted region", None, region, api_name=False, queue=False)  # painting picks the painted region
     settings = dict(prior=prior, index=index, task=task, region=region, factor=factor, method=method, k=k, steps=steps,
                     eta=eta, label=label, guidance=guidance, jump=jump, resample=resample, seed=seed)
     sync_url(tab, TAB_ID, settings)
-    demo.load(_restore, None, list(settings.values()), api_name=False).then(
+    linked = demo.load(_restore, None, list(settings.values()), api_name=False).then(
         _editor_on_load, source, [editor, status], api_name=False).then(
-        _run_if_linked, run_in, [truth, observed, samples, mean, spread, scores, status], concurrency_id="compute")
+        _run_if_linked, run_in, [truth, observed, samples, mean, spread, scores, status], api_name=False,
+        concurrency_id="compute")
+    stop.click(None, None, None, cancels=[run, linked])
 
 
 def _restore(request: gr.Request):
@@ -97,11 +101,18 @@ def _editor_on_load(prior, index, upload):
         return gr.skip(), gr.skip()
 
 
+LINK_BUDGET = 1000  # UNet calls x samples a link may run on opening (RePaint's defaults for 4 samples: 920)
+
+
 def _run_if_linked(prior, index, upload, editor, task, region, factor, method, k, steps, eta, label, guidance, jump,
                    resample, seed, request: gr.Request):
-    """A link to this tab with a preset region (or another task) runs at once; a painted mask is not in links."""
-    if tab_query(request, TAB_ID) and (task != "Inpainting" or region != "painted region"):
+    """A link to this tab with a preset region (or another task) runs at once, unless it is a long job; a painted
+    mask is not in links."""
+    if not tab_query(request, TAB_ID) or (task == "Inpainting" and region == "painted region"):
+        yield (gr.skip(),) * 7
+    elif method != lab.METHODS[2] and lab.unet_calls(method, steps, jump, resample) * k > LINK_BUDGET:
+        yield (gr.skip(),) * 6 + (f"Settings restored from the link: {method} with these settings is a long run, so "
+                                  "press **Restore** to start it.",)
+    else:
         yield from h.restore(prior, index, upload, editor, task, region, factor, method, k, steps, eta, label,
                              guidance, jump, resample, seed)
-    else:
-        yield (gr.skip(),) * 7

@@ -55,6 +55,35 @@ def test_inpainting_keeps_known_pixels_and_luma_keeps_the_hue():
     assert s.min() >= -1e-5 and s.max() <= 1 + 1e-5
 
 
+def test_an_unconditional_prior_refuses_a_class():
+    with pytest.raises(ValueError, match="unconditional"):
+        next(inverse.ddnm_steps(_tiny(), inverse.Downsample(4), torch.zeros(1, 1, 7, 7), 2, 5, labels=3))
+
+
+def test_restore_stream_shows_progress_for_every_method(monkeypatch):
+    model = _tiny(classes=11)
+    monkeypatch.setattr(lab.registry, "load", lambda name: model)
+    x, holes = (_images(1) + 1) / 2, lab.preset_holes("centre square", 28)
+    for method, total in ((lab.METHODS[0], 50), (lab.METHODS[1], lab.unet_calls(lab.METHODS[1], 50, 5, 5))):
+        frames = list(lab.restore_stream(list(lab.PRIORS)[0], "Inpainting", x, holes, method=method, k=2, label=3,
+                                         guidance=2.0))
+        assert len(frames) >= 8 and frames[-1][:2] == (total, total) and frames[-1][2].shape == (2, 1, 28, 28)
+        assert torch.equal(frames[-1][2][..., ~torch.as_tensor(holes)] > 0.5, x.expand(2, -1, -1, -1)[..., ~torch.as_tensor(holes)] > 0.5)
+
+
+def test_baselines_are_per_image_mean_fill_bicubic_and_grey():
+    x, holes = torch.rand(2, 3, 32, 32), torch.as_tensor(lab.preset_holes("left half", 32))
+    name, fill = lab.baseline("Inpainting", x, holes.numpy())
+    assert name == "mean fill" and torch.equal(fill[..., ~holes], x[..., ~holes])
+    torch.testing.assert_close(fill[1, 2, 0, 0], x[1, 2][:, 16:].mean())
+    name, up = lab.baseline("Super-resolution", x, factor=4)
+    low = torch.nn.functional.avg_pool2d(x, 4)
+    ref = torch.nn.functional.interpolate(low, size=(32, 32), mode="bicubic", align_corners=False).clamp(0, 1)
+    assert name == "bicubic" and torch.equal(up, ref)
+    name, grey = lab.baseline("Colourization", x[:1])
+    assert name == "grey" and inverse.colourfulness(grey) < 1e-3
+
+
 def test_operators_refuse_an_empty_or_full_region():
     with pytest.raises(ValueError, match="empty"):
         inverse.Inpaint(torch.ones(28, 28, dtype=torch.bool))
@@ -98,6 +127,8 @@ def test_ddnm_samples_agree_with_the_observation_and_differ(task, channels):
         assert torch.equal(out[..., known], y.expand(3, -1, -1, -1)[..., known])
     elif task == "colourize":
         torch.testing.assert_close(op.observe(out), y.expand(3, -1, -1, -1), atol=1e-5, rtol=0)
+    else:  # block means agree up to the final clipping to [-1, 1]
+        assert (op.observe(out) - y).abs().mean() < 0.05 < (op.observe(runs[0][0][3]) - y).abs().mean() + 0.05
     assert torch.equal(out, runs[1][-1][3])  # same seed, same samples
     assert (out[0] - out[1]).abs().max() > 1e-3 and (out - runs[2][-1][3]).abs().max() > 1e-3
 

@@ -97,15 +97,29 @@ def test_a_tiny_digit_unet_trains_through_the_entry_point(tmp_path, monkeypatch)
     assert loaded.sample(2, generator=torch.Generator().manual_seed(0), steps=2).shape == (2, 1, 28, 28)
 
 
-def test_shipped_digit_diffusion_samples_the_asked_digits():
+@pytest.mark.parametrize("name", ["mnist-diffusion", "mnist-diffusion-fast"])
+def test_shipped_digit_diffusion_samples_the_asked_digits(name):
     from playground.tasks.evaluate import read_digits
 
-    model = registry.load("mnist-diffusion")
+    model = registry.load(name)
     labels = torch.arange(40) % 10
     x = model.sample(40, generator=torch.Generator().manual_seed(0), labels=labels, guidance=3.0, steps=50)
     assert x.shape == (40, 1, 28, 28) and x.min() >= 0 and x.max() <= 1
     read, _ = read_digits(x * 2 - 1)
     assert (read == labels.numpy()).mean() >= 0.95  # the card has the 1,000-sample figure
+
+
+def test_shipped_colour_prior_colourizes_held_out_photos_keeping_their_luma():
+    from playground.tasks import inverse
+    from playground.tasks.inverse_lab import test_images
+
+    model = registry.load("cifar-diffusion")
+    x = torch.from_numpy(test_images("cifar10")[:8].copy()).permute(0, 3, 1, 2).float() / 127.5 - 1
+    op = inverse.Luminance()
+    *_, (_, _, _, out) = inverse.ddnm_steps(model, op, op.observe(x), 8, 25, generator=torch.Generator().manual_seed(0))
+    torch.testing.assert_close(op.observe(out), op.observe(x), atol=1e-5, rtol=0)
+    assert inverse.colourfulness((out + 1) / 2) > 10  # colours, not the grey input (0)
+    assert inverse.psnr((out + 1) / 2, (x + 1) / 2) > inverse.psnr((op.observe(x).expand_as(x) + 1) / 2, (x + 1) / 2) - 1
 
 
 @pytest.mark.parametrize("name", [n for n, s in registry.SPECS.items() if not s.hub])
