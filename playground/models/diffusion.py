@@ -14,6 +14,7 @@ SAMPLERS = {"ddpm": "DDPMScheduler", "ddim": "DDIMScheduler", "dpm++": "DPMSolve
 # The cosine schedule's last timesteps have sigma = sqrt((1 - alpha_bar) / alpha_bar) in the thousands;
 # samplers that step in sigma (and DPM-Solver++) diverge from there, so they stop at 500 steps, whose
 # "leading" spacing starts at t = 998.
+MAX_FILE_BYTES = 10_000_000  # every shipped file stays under 10 MB
 MAX_STEPS = {"ddpm": 1000, "ddim": 1000, "dpm++": 500, "euler": 500, "euler-ancestral": 500}
 
 
@@ -252,7 +253,14 @@ class ImageDiffusion(nn.Module):
         return pipe
 
     def save_pretrained(self, folder):
-        self.unet.save_pretrained(folder)
+        """A diffusers folder; weights whose float32 file would pass 10 MB are stored in float16 (loaded back as
+        float32), so every shipped file stays under 10 MB."""
+        import copy
+
+        unet = self.unet
+        if 4 * sum(p.numel() for p in unet.parameters()) >= MAX_FILE_BYTES:
+            unet = copy.deepcopy(unet).half()
+        unet.save_pretrained(folder)
         self.scheduler("ddpm").save_pretrained(folder)
 
     @classmethod
@@ -262,7 +270,7 @@ class ImageDiffusion(nn.Module):
 
         from diffusers import UNet2DModel
 
-        unet = UNet2DModel.from_pretrained(folder, **kwargs)
+        unet = UNet2DModel.from_pretrained(folder, **{"torch_dtype": torch.float32, **kwargs})
         sched = Path(folder) / "scheduler_config.json"
         config = json.loads(sched.read_text()) if sched.exists() else {}
         return cls(unet=unet, train_timesteps=config.get("num_train_timesteps", 1000),

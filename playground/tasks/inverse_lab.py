@@ -87,14 +87,14 @@ def preset_holes(name: str, side: int) -> np.ndarray:
 
 
 def observed_picture(task: str, x: torch.Tensor, holes=None, factor: int = 4) -> torch.Tensor:
-    """What the method is given, drawn at full size (1, 3, H, W): holes tinted red, the grey luma, or the
-    low-resolution image with each pixel repeated."""
-    rgb = x.expand(1, 3, -1, -1)
+    """What the method is given of images x (N, C, H, W), drawn at full size (N, 3, H, W): holes tinted red, the
+    grey luma, or the low-resolution image with each pixel repeated."""
+    rgb = x.expand(-1, 3, -1, -1)
     if task == "Inpainting":
         red = torch.tensor([0.8, 0.15, 0.15]).view(1, 3, 1, 1)
         return torch.where(torch.as_tensor(holes), 0.4 * rgb + 0.6 * red, rgb)
     if task == "Colourization":
-        return ((inverse.Luminance().observe(rgb * 2 - 1) + 1) / 2).expand(1, 3, -1, -1)
+        return ((inverse.Luminance().observe(rgb * 2 - 1) + 1) / 2).expand(-1, 3, -1, -1)
     return F.interpolate(F.avg_pool2d(rgb, factor), scale_factor=factor, mode="nearest")
 
 

@@ -129,7 +129,7 @@ def test_every_local_model_ships_a_small_safetensors_checkpoint_with_a_card(name
     assert "config.json" in files and "README.md" in files
     assert any(n.endswith(".safetensors") for n in files)
     assert not any(n.endswith((".bin", ".pt", ".pth", ".ckpt", ".pkl")) for n in files)
-    assert all(p.stat().st_size < 10 * 2 ** 20 for p in files.values())
+    assert all(p.stat().st_size < 10_000_000 for p in files.values())  # under 10 MB
     card = files["README.md"].read_text()
     assert f"python -m playground.train {name}" in card and "wall_time_s" in card and "Hardware" in card
 
