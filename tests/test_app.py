@@ -156,8 +156,9 @@ def test_diffusion_reverse_bad_input(client):
         client.predict("moons", "ddim", 10, 0.0, 50_000, 0, 100, api_name="/diffusion_reverse")
 
 
-def _digits(client, sampler="ddim", steps=20, eta=0.0, guidance=3.0, label="7", batch=4, seed=0):
-    return client.submit(sampler, steps, eta, guidance, label, batch, seed, api_name="/diffusion_digits")
+def _digits(client, sampler="ddim", steps=20, eta=0.0, guidance=3.0, label="7", batch=4, seed=0,
+            model="mnist-diffusion"):
+    return client.submit(sampler, steps, eta, guidance, label, batch, seed, model, api_name="/diffusion_digits")
 
 
 def test_diffusion_digits_stream_frames_then_samples(client):
@@ -178,6 +179,11 @@ def test_diffusion_digits_every_sampler_and_random_labels(client):
         assert "this few steps" in status  # too few steps are called out
 
 
+def test_diffusion_digits_from_the_fast_model(client):
+    *_, status, samples, _ = _digits(client, model="mnist-diffusion-fast", batch=3).result(timeout=300)
+    assert "(mnist-diffusion-fast)" in status and "of 3**" in status and samples
+
+
 def test_diffusion_digits_unconditional_are_not_judged_against_labels(client):
     *_, status, samples, _ = _digits(client, guidance=0.0, steps=5, batch=3).result(timeout=300)
     assert "unconditional model" in status and "asked for" not in status and samples
@@ -192,6 +198,7 @@ def test_diffusion_digits_unconditional_are_not_judged_against_labels(client):
     (dict(label="11"), "not in the list of choices|Unknown class"),
     (dict(sampler="heun"), "not in the list of choices|Unknown sampler"),
     (dict(seed=2 ** 70), "Seed"),
+    (dict(model="mnist-diffusion-huge"), "not in the list of choices|Unknown digit model"),
 ])
 def test_diffusion_digits_bad_input(client, args, message):
     with pytest.raises(AppError, match=message):

@@ -44,6 +44,11 @@ def load_image(prior, index, upload):
             f"Loaded {where}: {side} x {side}. Paint over the region to fill, or pick a preset region.")
 
 
+def _painted(editor) -> bool:
+    layers = (editor or {}).get("layers") or []
+    return bool(layers) and layers[0] is not None and np.asarray(layers[0])[..., 3].any()
+
+
 def _holes(region, editor, side: int) -> np.ndarray:
     region = checks.choice(region, "region", REGIONS)
     if region != "painted region":
@@ -101,7 +106,9 @@ def restore(prior, index, upload, editor, task, region, factor, method, k, steps
     rows = lab.scores(s["task"], samples, x, holes, s["factor"])
     yield (truth, observed, _picture(samples, 4), _picture(mean), plotting.spread_figure(spread[0, 0].numpy(),
            f"Per-pixel spread over {s['k']} samples (max {float(spread.max()):.2f})"), _table(s["task"], rows),
-           _done(s, where, rows, region))
+           _done(s, where, rows, region) + (" Your painting was not used: choose **painted region** to fill it."
+                                            if s["task"] == "Inpainting" and region != "painted region"
+                                            and _painted(editor) else ""))
 
 
 def _table(task: str, rows: list) -> pd.DataFrame:

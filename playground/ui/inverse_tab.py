@@ -57,15 +57,16 @@ def build_tab(demo: gr.Blocks) -> None:
                     mean = gr.Image(label="Mean of the samples", format="png", interactive=False, elem_id="inv-mean")
                 samples = gr.Image(label="Posterior samples", format="png", interactive=False, elem_id="inv-samples")
                 with gr.Row():
-                    spread = gr.Plot(label="Per-pixel spread", elem_id="inv-spread")
-                    scores = gr.Dataframe(label="Scores against the truth", interactive=False, elem_id="inv-scores")
+                    with gr.Column(scale=2, min_width=280):
+                        spread = gr.Plot(label="Per-pixel spread", elem_id="inv-spread")
+                    with gr.Column(scale=3, min_width=360):
+                        scores = gr.Dataframe(label="Scores against the truth", interactive=False, elem_id="inv-scores")
     source = [prior, index, upload]
     gr.on([prior.change, index.change, upload.change], h.load_image, source, [editor, status], api_name="inv_load",
           trigger_mode="always_last")
     run_in = [*source, editor, task, region, factor, method, k, steps, eta, label, guidance, jump, resample, seed]
     run = go.click(h.restore, run_in, [truth, observed, samples, mean, spread, scores, status], api_name="inv_restore",
                    concurrency_id="compute")
-    editor.input(lambda: "painted region", None, region, api_name=False, queue=False)  # painting picks the painted region
     settings = dict(prior=prior, index=index, task=task, region=region, factor=factor, method=method, k=k, steps=steps,
                     eta=eta, label=label, guidance=guidance, jump=jump, resample=resample, seed=seed)
     sync_url(tab, TAB_ID, settings)

@@ -118,8 +118,10 @@ def test_shipped_colour_prior_colourizes_held_out_photos_keeping_their_luma():
     op = inverse.Luminance()
     *_, (_, _, _, out) = inverse.ddnm_steps(model, op, op.observe(x), 8, 25, generator=torch.Generator().manual_seed(0))
     torch.testing.assert_close(op.observe(out), op.observe(x), atol=1e-5, rtol=0)
-    assert inverse.colourfulness((out + 1) / 2) > 10  # colours, not the grey input (0)
-    assert inverse.psnr((out + 1) / 2, (x + 1) / 2) > inverse.psnr((op.observe(x).expand_as(x) + 1) / 2, (x + 1) / 2) - 1
+    # colours about as vivid as the photos' (the grey input has 0), and close to the truth: the card reports 20.5 dB
+    # over 100 images (grey scores higher, 26.8 dB, since a wrong colour costs more than none)
+    assert 0.5 < inverse.colourfulness((out + 1) / 2) / inverse.colourfulness((x + 1) / 2) < 2
+    assert inverse.psnr((out + 1) / 2, (x + 1) / 2) > 18
 
 
 @pytest.mark.parametrize("name", [n for n, s in registry.SPECS.items() if not s.hub])
