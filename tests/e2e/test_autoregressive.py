@@ -33,7 +33,7 @@ def test_link_writes_then_filters_change_the_chart_and_a_digit_is_completed(page
         "before => document.querySelector('#ar-text-chart .gtitle')?.textContent !== before", arg=before_title,
         timeout=30_000)
     page.locator("#ar-text-next").click()
-    expect(status).to_contain_text("Press again for the next", timeout=30_000)
+    expect(status).to_contain_text("Press again for the next", timeout=60_000)
 
     paint_stroke(page, "#ar-editor", (0.2, 0.7), (0.8, 0.7))
     page.get_by_role("radio", name="painted region", exact=True).check()

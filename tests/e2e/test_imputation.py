@@ -12,10 +12,12 @@ pytestmark = pytest.mark.e2e
 
 
 def _type_in_cell(page, row: int, col: int, text: str) -> None:
-    page.locator(f"#imp-table [data-testid='cell-{row}-{col}']").dblclick()
+    cell = page.locator(f"#imp-table [data-testid='cell-{row}-{col}']")
+    cell.dblclick()
     page.keyboard.press("Control+A")
     page.keyboard.type(text)
     page.keyboard.press("Enter")
+    expect(cell).to_contain_text(text)  # the edit is in the table before anything reads it
 
 
 def test_link_restores_then_impute_edit_and_change_mechanism(page, app_url):
@@ -43,7 +45,7 @@ def test_link_restores_then_impute_edit_and_change_mechanism(page, app_url):
 
     _type_in_cell(page, 0, 2, "abc")
     page.locator("#imp-go").click()
-    expect(page.get_by_text("Column 's5' has a non-numeric value 'abc' in row 1")).to_be_visible()
+    expect(page.get_by_text("Column 's5' has a non-numeric value 'abc' in row 1")).to_be_visible(timeout=60_000)
 
     page.get_by_role("radio", name="MNAR", exact=True).check()  # a new table is made and imputed
     expect(page).to_have_url(re.compile(r"[?&]mech=MNAR(&|$)"))
