@@ -45,7 +45,7 @@ def _component_log_densities(x, means, covariances):
     return -0.5 * (maha + log_det + x.shape[1] * math.log(2 * math.pi))
 
 
-def _e_step(x, weights, means, covariances):
+def e_step(x, weights, means, covariances):
     """Responsibilities (N, K) and per-point log p(x_n) (N,), by log-sum-exp so far points do not underflow."""
     joint = _component_log_densities(x, means, covariances) + np.log(weights)  # log pi_k N(x_n | k)
     top = joint.max(1, keepdims=True)
@@ -54,7 +54,7 @@ def _e_step(x, weights, means, covariances):
 
 
 def _state(x, weights, means, covariances, covariance):
-    resp, log_px = _e_step(x, weights, means, covariances)
+    resp, log_px = e_step(x, weights, means, covariances)
     return GMMState(weights, means, covariances, resp, float(log_px.mean()), covariance)
 
 
@@ -141,7 +141,7 @@ def fit_em(x, k: int, covariance: str = "full", iterations: int = 50, seed=0, to
 def log_density(state: GMMState, grid_points) -> np.ndarray:
     """log p(x) under the mixture at each of M points (M, d), e.g. a grid for contours; (M,)."""
     pts = np.asarray(grid_points, dtype=np.float64).reshape(-1, state.means.shape[1])
-    return _e_step(pts, state.weights, state.means, state.covariances)[1]
+    return e_step(pts, state.weights, state.means, state.covariances)[1]
 
 
 def sample(state: GMMState, n: int, seed=0) -> tuple[np.ndarray, np.ndarray]:

@@ -4,12 +4,11 @@ conditional Gaussian of the missing coordinates given the observed ones, which m
 NaN marks a missing value. The E-step weighs each component by the density of the observed coordinates only
 and fills the missing ones with their conditional mean; the M-step adds the conditional covariance back in.
 """
-import math
 from typing import NamedTuple
 
 import numpy as np
 
-LOG_2PI = math.log(2 * math.pi)
+from playground.models.gmm import e_step
 
 
 class MixtureFit(NamedTuple):
@@ -59,19 +58,14 @@ def mixture_conditional(weights, means, covariances, x_obs, obs_idx, mis_idx) ->
     """The posterior over components given x_o (from the observed marginals) and each component's conditional
     Gaussian of x_m given x_o; x_obs is (N, d_o) or one row (d_o,)."""
     x_obs = np.atleast_2d(np.asarray(x_obs, float))
-    means, covariances = np.asarray(means, float), np.asarray(covariances, float)
+    weights, means, covariances = (np.asarray(a, float) for a in (weights, means, covariances))
     o = np.asarray(obs_idx, int)
-    log_joint = np.log(np.asarray(weights, float))[None].repeat(len(x_obs), 0)  # (N, K) log pi_k p(x_o | k)
-    if len(o):
-        chol = np.linalg.cholesky(_blocks(covariances, o, o))  # (K, d_o, d_o), S_oo = L L^T
-        z = np.linalg.solve(chol, (x_obs[None] - means[:, None, o]).transpose(0, 2, 1))  # (K, d_o, N), L^-1 (x - mu)
-        log_det = 2 * np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(1)  # (K,)
-        log_joint += -0.5 * ((z ** 2).sum(1).T + log_det + len(o) * LOG_2PI)
+    if len(o):  # p(k | x_o) and log p(x_o): the plain mixture E-step on the observed coordinates' marginals
+        resp, log_marginal = e_step(x_obs, weights, means[:, o], _blocks(covariances, o, o))
+    else:
+        resp, log_marginal = np.repeat(weights[None], len(x_obs), 0), np.zeros(len(x_obs))
     cond_means, cond_covs = conditional_gaussian(means[:, None], covariances, x_obs[None], o, mis_idx)  # (K, N, d_m)
-    top = log_joint.max(1, keepdims=True)  # log-sum-exp over components, so far rows do not underflow
-    log_marginal = top[:, 0] + np.log(np.exp(log_joint - top).sum(1))
-    return Conditional(np.exp(log_joint - log_marginal[:, None]), cond_means.transpose(1, 0, 2), cond_covs,
-                       log_marginal)
+    return Conditional(resp, cond_means.transpose(1, 0, 2), cond_covs, log_marginal)
 
 
 def _e_step(x, patterns, weights, means, covariances):

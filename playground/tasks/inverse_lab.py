@@ -123,6 +123,13 @@ def _check(task: str, prior: str, method: str) -> None:
         raise ValueError("The PixelCNN models binary MNIST digits: choose the MNIST prior.")
 
 
+def observation(task: str, holes=None, factor: int = 4):
+    """(known pixels (H, W) or None, the task's observation operator)."""
+    known = None if holes is None else ~torch.as_tensor(holes)
+    kind = {"Inpainting": "inpaint", "Colourization": "colourize", "Super-resolution": "super-resolve"}[task]
+    return known, inverse.operator(kind, known, factor)
+
+
 def unet_calls(method: str, steps: int, jump: int, resample: int) -> int:
     """How many UNet calls one run of a diffusion method makes (each on all k samples at once)."""
     if method == METHODS[1]:
@@ -143,9 +150,7 @@ def restore_stream(prior: str, task: str, x: torch.Tensor, holes=None, factor: i
             yield done, total, out
         return
     model = as_prior(registry.load(PRIORS[prior][0]))
-    known = None if holes is None else ~torch.as_tensor(holes)
-    op = inverse.operator({"Inpainting": "inpaint", "Colourization": "colourize"}.get(task, "super-resolve"),
-                          known, factor)
+    known, op = observation(task, holes, factor)
     y = op.observe(x * 2 - 1)
     if method == METHODS[1]:
         stream = inverse.repaint_steps(model, known, y, k, steps, jump, resample, label, guidance, g, every=1)
@@ -160,7 +165,7 @@ def baseline(task: str, x: torch.Tensor, holes=None, factor: int = 4) -> tuple[s
     """The simple answer a method must beat: mean fill, bicubic upsampling, or the grey image itself."""
     if task == "Inpainting":
         known = ~torch.as_tensor(holes)
-        fill = x[..., known].mean(-1)[..., None, None]  # (1, C, 1, 1): the mean of the known pixels
+        fill = x[..., known].mean(-1)[..., None, None]  # (N, C, 1, 1): each image's mean of its known pixels
         return "mean fill", torch.where(known, x, fill.expand_as(x))
     if task == "Colourization":
         return "grey", observed_picture(task, x)
@@ -169,8 +174,8 @@ def baseline(task: str, x: torch.Tensor, holes=None, factor: int = 4) -> tuple[s
 
 
 def scores(task: str, samples: torch.Tensor, x: torch.Tensor, holes=None, factor: int = 4) -> list[list]:
-    """Rows (what, PSNR in dB, colourfulness or consistency) of the samples, their mean and the baseline against
-    the truth x; inpainting PSNR counts only the filled pixels."""
+    """Rows (what, PSNR in dB[, colourfulness]) of the samples, their mean and the baseline against the truth x;
+    inpainting PSNR counts only the filled pixels."""
     where = holes if task == "Inpainting" else None
     name, base = baseline(task, x, holes, factor)
     mean = samples.mean(0, keepdim=True)
@@ -195,9 +200,7 @@ def evaluate(model, task: str, x: torch.Tensor, holes=None, factor: int = 4, met
     pixels), and for colourization the samples' colourfulness beside the truth's; also the samples (N, k, C, H, W)."""
     if method not in METHODS[:2] or (method == METHODS[1] and task != "Inpainting"):
         raise ValueError(f"evaluate runs DDNM for every task and RePaint for inpainting, not {method} for {task}.")
-    known = None if holes is None else ~torch.as_tensor(holes)
-    op = inverse.operator({"Inpainting": "inpaint", "Colourization": "colourize"}.get(task, "super-resolve"),
-                          known, factor)
+    known, op = observation(task, holes, factor)
     g, outs = torch.Generator().manual_seed(seed), []
     for chunk in x.repeat_interleave(k, 0).split(batch):
         y = op.observe(chunk * 2 - 1)
@@ -214,7 +217,8 @@ def evaluate(model, task: str, x: torch.Tensor, holes=None, factor: int = 4, met
                f"psnr_{name.replace(' ', '_')}_db": round(inverse.psnr(base, x, where), 2)}
     if task == "Colourization":
         figures.update(colourfulness_samples=round(inverse.colourfulness(samples.flatten(0, 1)), 1),
-                       colourfulness_truth=round(inverse.colourfulness(x), 1), colourfulness_grey=0.0)
+                       colourfulness_truth=round(inverse.colourfulness(x), 1),
+                       colourfulness_grey=round(inverse.colourfulness(base), 1))
     return figures | {"samples": samples}
 
 

@@ -29,9 +29,7 @@ def _image(prior, index, upload):
             return x, f"your upload ({note})"
         index = checks.whole(index, "Test image index", 0, 9_999)
         return lab.test_image(prior, index), f"test image {index}"
-    except DatasetUnavailable as error:
-        raise gr.Error(str(error)) from None
-    except ValueError as error:
+    except (DatasetUnavailable, ValueError) as error:
         raise gr.Error(str(error)) from None
 
 
