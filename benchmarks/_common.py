@@ -44,7 +44,7 @@ def wait_until_quiet(threshold: float = 0.15, timeout: float = 300.0, calm: int 
     return busy
 
 
-def _proc_cpu_s(pid: int) -> float:
+def proc_cpu_s(pid: int) -> float:
     """utime + stime of a process (all its threads), in seconds."""
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
@@ -65,7 +65,7 @@ class OtherLoad:
         self.fraction = -1.0
 
     def _own(self):
-        return sum(_proc_cpu_s(p) for p in self.pids)
+        return sum(proc_cpu_s(p) for p in self.pids)
 
     def __enter__(self):
         try:

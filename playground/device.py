@@ -58,6 +58,11 @@ def configure_threads(workers: int | None = None) -> int:
     return threads
 
 
+def parallel_requests() -> int:
+    """How many requests run at once under the policy set by configure_threads."""
+    return _configured["workers"] or 1
+
+
 def describe() -> str:
     """One line for the header: the device and, on the CPU, the thread policy."""
     device = get_device()

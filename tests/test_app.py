@@ -157,7 +157,7 @@ def test_diffusion_reverse_bad_input(client):
 
 
 def _digits(client, sampler="ddim", steps=20, eta=0.0, guidance=3.0, label="7", batch=4, seed=0,
-            model="mnist-diffusion"):
+            model="mnist-diffusion-fast"):
     return client.submit(sampler, steps, eta, guidance, label, batch, seed, model, api_name="/diffusion_digits")
 
 
@@ -179,9 +179,21 @@ def test_diffusion_digits_every_sampler_and_random_labels(client):
         assert "this few steps" in status  # too few steps are called out
 
 
-def test_diffusion_digits_from_the_fast_model(client):
-    *_, status, samples, _ = _digits(client, model="mnist-diffusion-fast", batch=3).result(timeout=300)
-    assert "(mnist-diffusion-fast)" in status and "of 3**" in status and samples
+def test_diffusion_digits_from_the_larger_model(client):
+    *_, status, samples, _ = _digits(client, model="mnist-diffusion", batch=3).result(timeout=300)
+    assert "(mnist-diffusion)" in status and "of 3**" in status and samples
+
+
+def test_diffusion_digits_concurrent_requests_share_unet_calls(client):
+    from playground import batching, registry
+
+    jobs = [_digits(client, sampler=sampler, steps=30, batch=2, seed=k)
+            for k, sampler in enumerate(["ddim", "ddim", "dpm++", "euler"])]
+    statuses = [job.result(timeout=300)[2] for job in jobs]
+    assert all("Done" in s and "of 2**" in s for s in statuses), statuses
+    model = registry.load("mnist-diffusion-fast")
+    batcher = next(b for (key, _), b in batching._batchers.items() if key == id(model))
+    assert batcher.served >= 4 * 30 and batcher.calls < batcher.served  # some calls served several requests
 
 
 def test_diffusion_digits_unconditional_are_not_judged_against_labels(client):
@@ -211,7 +223,7 @@ def test_diffusion_digits_cancel_stops_the_stream(client):
     from playground import registry
 
     calls = []  # the server runs in this process: count its UNet calls
-    hook = registry.load("mnist-diffusion").unet.register_forward_hook(lambda *_: calls.append(1))
+    hook = registry.load("mnist-diffusion-fast").unet.register_forward_hook(lambda *_: calls.append(1))
     try:
         job = _digits(client, sampler="ddpm", steps=1000, batch=8)
         deadline = time.time() + 120

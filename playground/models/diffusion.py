@@ -156,16 +156,17 @@ class ImageDiffusion(nn.Module):
         xt = ab.sqrt() * x0 + (1 - ab).sqrt() * eps
         return ((self(xt, t, labels) - eps) ** 2).mean()
 
-    def guided_noise(self, xt, t, labels, guidance: float):
+    def guided_noise(self, xt, t, labels, guidance: float, net=None):
         """eps_uncond + w (eps_cond - eps_uncond), both halves in one batch; w = 1 is plain conditioning,
-        w = 0 the unconditional model."""
+        w = 0 the unconditional model. `net(x, t, labels)` stands in for the model (a batched call)."""
+        net = net or self
         if self.null_class is None or labels is None or guidance == 1.0:
-            return self(xt, t, labels)
+            return net(xt, t, labels)
         null = torch.full_like(labels, self.null_class)
         if guidance == 0.0:
-            return self(xt, t, null)
+            return net(xt, t, null)
         t2 = t if torch.as_tensor(t).ndim == 0 else torch.cat([t, t])
-        eps_cond, eps_uncond = self(torch.cat([xt, xt]), t2, torch.cat([labels, null])).chunk(2)
+        eps_cond, eps_uncond = net(torch.cat([xt, xt]), t2, torch.cat([labels, null])).chunk(2)
         return eps_uncond + guidance * (eps_cond - eps_uncond)
 
     def noise(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
@@ -175,11 +176,12 @@ class ImageDiffusion(nn.Module):
 
     @torch.no_grad()
     def sample_steps(self, noise, labels=None, steps: int = 50, kind: str = "ddim", eta: float = 0.0,
-               guidance: float = 3.0, generator: torch.Generator | None = None, bf16: bool = False):
+               guidance: float = 3.0, generator: torch.Generator | None = None, bf16: bool = False, net=None):
         """The reverse process step by step: yields (i, t, x_t, predicted x_0) before each step, then
         (steps, None, x_0, x_0) at the end. x_t is in the model's variance-preserving scale for every
         sampler; the predicted x_0 = (x_t - sqrt(1 - alpha_bar_t) eps) / sqrt(alpha_bar_t).
-        Closing the generator stops the work. `bf16` runs the UNet under bfloat16 autocast."""
+        Closing the generator stops the work. `bf16` runs the UNet under bfloat16 autocast; `net` replaces
+        the UNet call (playground.batching's shared call, which applies its own precision)."""
         if kind not in SAMPLERS:
             raise ValueError(f"Unknown sampler '{kind}'. Choose one of {', '.join(SAMPLERS)}.")
         if not 1 <= steps <= MAX_STEPS[kind]:
@@ -195,7 +197,7 @@ class ImageDiffusion(nn.Module):
         for i, t in enumerate(sched.timesteps):
             x_in = sched.scale_model_input(x, t)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
-                eps = self.guided_noise(x_in, t, labels, guidance).float()
+                eps = self.guided_noise(x_in, t, labels, guidance, net).float()
             ab = self.alpha_bar[int(round(float(t)))]
             yield i, int(round(float(t))), x_in, (x_in - (1 - ab).sqrt() * eps) / ab.sqrt()
             x = sched.step(eps, t, x, generator=generator, **extra).prev_sample

@@ -53,7 +53,15 @@ def score_field(shape: str, t: int, grid: int = 21, extent: float = 3.5):
     return points.numpy(), (-eps / math.sqrt(1 - float(model.alpha_bar[t]))).numpy()
 
 
-DIGIT_MODELS = ("mnist-diffusion", "mnist-diffusion-fast")  # 2.4 M and 0.64 M parameters
+DIGIT_MODELS = ("mnist-diffusion-fast", "mnist-diffusion")  # 0.64 M and 2.4 M parameters; the small one reads better
+
+
+def streams_at_once() -> int:
+    """How many digit-sampling requests run at once: four per lane of the batched UNet call (one lane per
+    request slot of the thread policy), so concurrent users share calls instead of queueing."""
+    from playground.device import parallel_requests
+
+    return 4 * parallel_requests()
 
 
 def digit_grid(x: torch.Tensor, cols: int = 8, scale: int = 2, gap: int = 1) -> np.ndarray:
@@ -96,13 +104,15 @@ def digit_stream(sampler: str, steps: int, eta: float, guidance: float, label, n
                  frames: int = 25, strip: int = 10, bf16: bool | None = None, name: str = DIGIT_MODELS[0]):
     """Sample n digits with the trained MNIST model, streaming what happens.
 
-    Yields ("frame", step, t, x_t grid, predicted-x_0 grid) about `frames` times, then
+    Yields ("frame", step, t, x_t grid, predicted-x_0 grid) about `frames` times (one screen pixel per image
+    pixel: a quarter of the PNG encoding a stream costs; the page draws them scaled up, pixelated), then
     ("done", samples (n, 1, 28, 28), labels, strip picture of sample 0: x_t above predicted x_0 at
     `strip` evenly spaced steps, seconds). Closing the generator stops the sampler. bf16 None: bfloat16
     autocast where the model's device has fast bf16 (playground.device.fast_bf16).
     """
     import time
 
+    from playground.batching import batcher_for
     from playground.device import fast_bf16
 
     model = registry.load(name)
@@ -114,13 +124,14 @@ def digit_stream(sampler: str, steps: int, eta: float, guidance: float, label, n
     keep = set(np.linspace(0, steps - 1, min(strip, steps)).round().astype(int).tolist())
     top, bottom = [], []
     began = time.perf_counter()
-    for i, t, xt, x0 in model.sample_steps(noise, labels, steps, sampler, eta, guidance, g, bf16):
-        if t is None:
-            top.append(xt[:1]), bottom.append(xt[:1])
-            picture = digit_grid(torch.cat(top + bottom), cols=len(top), scale=2)
-            yield "done", xt.clamp(-1, 1), labels, picture, time.perf_counter() - began
-            return
-        if i in keep:
-            top.append(xt[:1]), bottom.append(x0[:1])
-        if i % every == 0 or i == steps - 1:
-            yield "frame", i, t, digit_grid(xt), digit_grid(x0)
+    with batcher_for(model, bf16).session() as net:  # concurrent requests share each UNet call
+        for i, t, xt, x0 in model.sample_steps(noise, labels, steps, sampler, eta, guidance, g, bf16, net):
+            if t is None:
+                break
+            if i in keep:
+                top.append(xt[:1]), bottom.append(x0[:1])
+            if i % every == 0 or i == steps - 1:
+                yield "frame", i, t, digit_grid(xt, scale=1), digit_grid(x0, scale=1)  # the page scales them up
+    top.append(xt[:1]), bottom.append(xt[:1])
+    picture = digit_grid(torch.cat(top + bottom), cols=len(top), scale=2)
+    yield "done", xt.clamp(-1, 1), labels, picture, time.perf_counter() - began
