@@ -104,8 +104,7 @@ def digit_stream(sampler: str, steps: int, eta: float, guidance: float, label, n
                  frames: int = 25, strip: int = 10, bf16: bool | None = None, name: str = DIGIT_MODELS[0]):
     """Sample n digits with the trained MNIST model, streaming what happens.
 
-    Yields ("frame", step, t, x_t grid, predicted-x_0 grid) about `frames` times (one screen pixel per image
-    pixel: a quarter of the PNG encoding a stream costs; the page draws them scaled up, pixelated), then
+    Yields ("frame", step, t, x_t grid, predicted-x_0 grid) about `frames` times, then
     ("done", samples (n, 1, 28, 28), labels, strip picture of sample 0: x_t above predicted x_0 at
     `strip` evenly spaced steps, seconds). Closing the generator stops the sampler. bf16 None: bfloat16
     autocast where the model's device has fast bf16 (playground.device.fast_bf16).
@@ -131,7 +130,7 @@ def digit_stream(sampler: str, steps: int, eta: float, guidance: float, label, n
             if i in keep:
                 top.append(xt[:1]), bottom.append(x0[:1])
             if i % every == 0 or i == steps - 1:
-                yield "frame", i, t, digit_grid(xt, scale=1), digit_grid(x0, scale=1)  # the page scales them up
+                yield "frame", i, t, digit_grid(xt), digit_grid(x0)
     top.append(xt[:1]), bottom.append(xt[:1])
     picture = digit_grid(torch.cat(top + bottom), cols=len(top), scale=2)
     yield "done", xt.clamp(-1, 1), labels, picture, time.perf_counter() - began

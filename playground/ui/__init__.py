@@ -13,7 +13,6 @@ CSS = """
 .gp-header {display: flex; justify-content: space-between; align-items: baseline; flex-wrap: wrap;}
 .gp-header h1 {margin: 0 0 4px 0; font-size: 1.6rem;}
 #home-device, .gp-device {font-size: 0.95rem;}
-#digits-xt img, #digits-x0 img {image-rendering: pixelated; width: 100%;}
 """
 
 
