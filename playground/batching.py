@@ -125,6 +125,11 @@ class CallBatcher:
             lane.leave(sid)
 
     @property
+    def sessions(self) -> int:
+        """Requests using the batcher now."""
+        return sum(len(lane.open) for lane in self.lanes)
+
+    @property
     def calls(self) -> int:
         return sum(lane.calls for lane in self.lanes)
 

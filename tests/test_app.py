@@ -191,6 +191,8 @@ def test_diffusion_digits_concurrent_requests_share_unet_calls(client):
             for k, sampler in enumerate(["ddim", "ddim", "dpm++", "euler"])]
     statuses = [job.result(timeout=300)[2] for job in jobs]
     assert all("Done" in s and "of 2**" in s for s in statuses), statuses
+    streamed = [out[2] for job in jobs for out in job.outputs()[:-1]]
+    assert any("runs share the server, so each streams fewer frames" in s for s in streamed)  # the frame budget
     model = registry.load("mnist-diffusion-fast")
     batcher = next(b for (key, _), b in batching._batchers.items() if key == id(model))
     assert batcher.served >= 4 * 30 and batcher.calls < batcher.served  # some calls served several requests

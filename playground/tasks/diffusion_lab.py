@@ -104,10 +104,14 @@ def digit_stream(sampler: str, steps: int, eta: float, guidance: float, label, n
                  frames: int = 25, strip: int = 10, bf16: bool | None = None, name: str = DIGIT_MODELS[0]):
     """Sample n digits with the trained MNIST model, streaming what happens.
 
-    Yields ("frame", step, t, x_t grid, predicted-x_0 grid) about `frames` times, then
+    Yields ("frame", step, t, x_t grid, predicted-x_0 grid, runs) about `frames` times, then
     ("done", samples (n, 1, 28, 28), labels, strip picture of sample 0: x_t above predicted x_0 at
     `strip` evenly spaced steps, seconds). Closing the generator stops the sampler. bf16 None: bfloat16
     autocast where the model's device has fast bf16 (playground.device.fast_bf16).
+
+    Runs sampling the model at the same time share the frame budget of one: with `runs` of them, each
+    sends a frame every `runs` times as many steps (its first and last step always), so the server's
+    picture work stays what one run costs and its time goes to sampling.
     """
     import time
 
@@ -123,14 +127,17 @@ def digit_stream(sampler: str, steps: int, eta: float, guidance: float, label, n
     keep = set(np.linspace(0, steps - 1, min(strip, steps)).round().astype(int).tolist())
     top, bottom = [], []
     began = time.perf_counter()
-    with batcher_for(model, bf16).session() as net:  # concurrent requests share each UNet call
+    batcher, last = batcher_for(model, bf16), None
+    with batcher.session() as net:  # concurrent requests share each UNet call
         for i, t, xt, x0 in model.sample_steps(noise, labels, steps, sampler, eta, guidance, g, bf16, net):
             if t is None:
                 break
             if i in keep:
                 top.append(xt[:1]), bottom.append(x0[:1])
-            if i % every == 0 or i == steps - 1:
-                yield "frame", i, t, digit_grid(xt), digit_grid(x0)
+            runs = batcher.sessions
+            if last is None or i - last >= every * runs or i == steps - 1:
+                last = i
+                yield "frame", i, t, digit_grid(xt), digit_grid(x0), runs
     top.append(xt[:1]), bottom.append(xt[:1])
     picture = digit_grid(torch.cat(top + bottom), cols=len(top), scale=2)
     yield "done", xt.clamp(-1, 1), labels, picture, time.perf_counter() - began

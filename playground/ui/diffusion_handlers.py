@@ -70,8 +70,10 @@ def sample_digits(sampler, steps, eta, guidance, label, batch, seed, model=lab.D
     digit = None if label == "random" else int(label)
     for event in lab.digit_stream(sampler, steps, eta, guidance, digit, n, seed, name=model):
         if event[0] == "frame":
-            _, i, t, xt, x0 = event
+            _, i, t, xt, x0, runs = event
             status = f"Step {i + 1} of {steps} · t = {t} · {sampler}" + (f" (eta {eta:g})" if sampler == "ddim" else "")
+            if runs > 1:
+                status += f" · {runs} runs share the server, so each streams fewer frames"
             yield xt, x0, status, gr.skip(), gr.skip()
             continue
         _, samples, labels, strip, seconds = event

@@ -1,5 +1,6 @@
 """Batched UNet calls for concurrent requests: merged calls give each request what its own call gives, whatever
 the mix of timesteps, labels and samplers; a session that ends or fails does not hold the others up."""
+import contextlib
 import threading
 import time
 
@@ -136,4 +137,24 @@ def test_sessions_spread_over_lanes(model):
     batcher = CallBatcher(model, lanes=2)
     with batcher.session(), batcher.session(), batcher.session():
         assert sorted(len(lane.open) for lane in batcher.lanes) == [1, 2]
-    assert all(not lane.open for lane in batcher.lanes)
+        assert batcher.sessions == 3
+    assert all(not lane.open for lane in batcher.lanes) and batcher.sessions == 0
+
+
+def test_runs_at_the_same_time_share_the_frame_budget():
+    """With three other runs on the model, a digit stream sends a frame every fourth step (and its last)."""
+    from playground import registry
+    from playground.batching import batcher_for
+    from playground.tasks import diffusion_lab as lab
+
+    def frames(others):
+        batcher = batcher_for(registry.load(lab.DIGIT_MODELS[0]), False)
+        with contextlib.ExitStack() as stack:
+            for _ in range(others):
+                stack.enter_context(batcher.session())
+            events = list(lab.digit_stream("ddim", 20, 0.0, 2.0, 3, 2, 0, bf16=False))
+        assert events[-1][0] == "done" and events[-1][1].shape == (2, 1, 28, 28)
+        return [(e[1], e[5]) for e in events if e[0] == "frame"]
+
+    assert frames(0) == [(i, 1) for i in range(20)]
+    assert frames(3) == [(i, 4) for i in (0, 4, 8, 12, 16, 19)]
