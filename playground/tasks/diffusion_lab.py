@@ -101,7 +101,7 @@ def digit_labels(label, n: int, generator: torch.Generator) -> torch.Tensor:
 
 
 def digit_stream(sampler: str, steps: int, eta: float, guidance: float, label, n: int, seed: int,
-                 frames: int = 25, strip: int = 10, bf16: bool | None = None, name: str = DIGIT_MODELS[0]):
+                 frames: int = 20, strip: int = 10, bf16: bool | None = None, name: str = DIGIT_MODELS[0]):
     """Sample n digits with the trained MNIST model, streaming what happens.
 
     Yields ("frame", step, t, x_t grid, predicted-x_0 grid, runs) about `frames` times, then
