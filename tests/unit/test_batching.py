@@ -65,14 +65,16 @@ def test_merged_call_equals_separate_calls_with_and_without_labels(model):
     x = torch.randn(5, 1, 16, 16)
     t, labels = torch.tensor([10, 10, 500, 999, 999]), torch.tensor([1, 10, 4, 0, 0])
 
-    def call(rows, with_labels):
+    def call(net, rows, with_labels):
         def job():
-            with batcher.session() as net, torch.no_grad():
+            with torch.no_grad():
                 return net(x[rows], t[rows[0]], labels[rows] if with_labels else None)
         return job
 
     rows = [[0, 1], [2], [3, 4]]
-    outs = _together([call(rows[0], True), call(rows[1], True), call(rows[2], False)])
+    with contextlib.ExitStack() as stack:  # all three sessions open before any call (no race to the lane)
+        nets = [stack.enter_context(batcher.session()) for _ in rows]
+        outs = _together([call(nets[0], rows[0], True), call(nets[1], rows[1], True), call(nets[2], rows[2], False)])
     with torch.no_grad():
         torch.testing.assert_close(outs[0], model(x[:2], t[0].expand(2), labels[:2]), atol=1e-5, rtol=1e-5)
         torch.testing.assert_close(outs[1], model(x[2:3], t[2:3], labels[2:3]), atol=1e-5, rtol=1e-5)
