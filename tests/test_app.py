@@ -198,6 +198,16 @@ def test_diffusion_digits_concurrent_requests_share_unet_calls(client):
     assert batcher.served >= 4 * 30 and batcher.calls < batcher.served  # some calls served several requests
 
 
+def test_every_digits_event_admits_the_shared_batch_limit():
+    """Gradio gives a concurrency group the lowest limit of its events: one event left at the default (2 here)
+    would hold every digit request to 2 at a time once a browser had opened a link."""
+    from playground.tasks.diffusion_lab import streams_at_once
+    from playground.ui import build_app
+
+    fns = [fn for fn in build_app().fns.values() if fn.concurrency_id == "digits"]
+    assert len(fns) >= 2 and {fn.concurrency_limit for fn in fns} == {streams_at_once()}
+
+
 def test_diffusion_digits_unconditional_are_not_judged_against_labels(client):
     *_, status, samples, _ = _digits(client, guidance=0.0, steps=5, batch=3).result(timeout=300)
     assert "unconditional model" in status and "asked for" not in status and samples

@@ -88,16 +88,17 @@ def build_tab(demo: gr.Blocks) -> None:
           api_name="diffusion_forward", trigger_mode="always_last", concurrency_id="compute")
     gr.on([button.click, tab.select] + [c.input for c in (sampler, steps, eta, particles, score_t)], reverse, rev_in,
           animation, api_name="diffusion_reverse", trigger_mode="always_last", concurrency_id="compute")
-    # Digit requests share batched UNet calls (playground.batching), whose lanes hold the threads: admit more at once
-    run = go.click(sample_digits, digit_in, digit_out, api_name="diffusion_digits", concurrency_id="digits",
-                   concurrency_limit=streams_at_once())
+    # Digit requests share batched UNet calls (playground.batching), whose lanes hold the threads: admit more at once.
+    # Gradio gives a concurrency group the lowest limit of its events, so every "digits" event carries this one.
+    digits = dict(concurrency_id="digits", concurrency_limit=streams_at_once())
+    run = go.click(sample_digits, digit_in, digit_out, api_name="diffusion_digits", **digits)
     settings = [source, shape, digit, t, seed, sampler, steps, eta, particles, score_t, *digit_in]
     sync_url(tab, TAB_ID, dict(source=source, shape=shape, digit=digit, t=t, seed=seed, sampler=sampler, steps=steps,
                                eta=eta, n=particles, score_t=score_t, dsampler=d_sampler, dsteps=d_steps, deta=d_eta,
                                w=guidance, label=label, batch=batch, dseed=d_seed, dmodel=d_model))
     linked = demo.load(_restore, None, settings, api_name=False).then(
         _run_if_linked, fwd_in + rev_in, [points, images, sched, note, animation], concurrency_id="compute").then(
-        _digits_if_linked, digit_in, digit_out, concurrency_id="digits")
+        _digits_if_linked, digit_in, digit_out, **digits)
     stop.click(None, None, None, cancels=[run, linked])
 
 
