@@ -3,7 +3,8 @@ of 16 digits at guidance 3 (bf16 and fp32), the UNet's FLOP rate against the mat
 the bf16 samples, and four concurrent requests to the running app against one alone.
 
 Run from the repo root: python benchmarks/digit_diffusion.py [--quick] [--model mnist-diffusion-fast]
-(--quick skips the 1,000-sample quality check and the app part)
+(--quick skips the 1,000-sample quality check and the app part). With a GPU it first measures the GPU figures
+(DDIM-50 x 16, large-batch throughput against the bf16 peak); `--accelerator-only` stops there.
 """
 import argparse
 import io
@@ -197,11 +198,90 @@ def concurrent_requests(name, rounds: int = 3):
     return alone, worst, bound
 
 
+# Dense bf16 tensor-core peaks from the vendors' data sheets (no sparsity), by a part of the device's name.
+BF16_PEAK_TFLOPS = {"H200": 989.0, "H100 80GB HBM3": 989.0, "H100 PCIe": 756.0, "A100": 312.0, "L40S": 362.0,
+                    "L4": 121.0}
+
+
+def accelerator_figures(name, device, big_batch: int = 4096, matmul_size: int = 8192):
+    """The issue's GPU figures: DDIM-50 of 16 digits at guidance 3 in bf16 (the bare loop and the app's stream,
+    which runs on playground.device.get_device()), and the UNet's large-batch throughput against the bf16 matmul
+    rate measured in the same run and the data-sheet peak. Runs on any device (`--accelerator cpu` to try it)."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from playground.device import fast_bf16, get_device
+
+    device = torch.device(device)
+    model = registry.load(name, device=device)
+    bf16 = fast_bf16(device.type)
+    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
+
+    def timed(fn, repeats):
+        fn(), sync()
+        times = []
+        for _ in range(repeats):
+            began = time.perf_counter()
+            fn()
+            sync()
+            times.append((time.perf_counter() - began) * 1e3)
+        return med(times)
+
+    def loop():
+        return model.sample(N, generator=torch.Generator().manual_seed(0), labels=LABELS, guidance=GUIDANCE,
+                            steps=STEPS, bf16=bf16)
+
+    def stream():
+        for event in lab.digit_stream("ddim", STEPS, 0.0, GUIDANCE, 7, N, 0, bf16=bf16, name=name):
+            pass
+        return event
+
+    loop_ms = timed(loop, 10)
+    stream_ms = timed(stream, 5) if get_device() == device else float("nan")
+    x = torch.randn(big_batch, 1, 28, 28, device=device)
+    t = torch.randint(0, 1000, (big_batch,), device=device)
+    labels = torch.randint(0, model.null_class + 1, (big_batch,), device=device)
+
+    def unet():
+        with torch.no_grad(), torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
+            return model(x, t, labels)
+
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        model(x, t, labels)
+    flops = counter.get_total_flops()
+    call_ms = timed(unet, 10)
+    a = torch.randn(matmul_size, matmul_size, device=device, dtype=torch.bfloat16)
+    b = torch.randn(matmul_size, matmul_size, device=device, dtype=torch.bfloat16)
+    matmul_ms = timed(lambda: a @ b, 10)
+    rate, matmul_rate = flops / (call_ms / 1e3), 2 * matmul_size ** 3 / (matmul_ms / 1e3)
+    where = torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
+    peak = next((v * 1e12 for k, v in BF16_PEAK_TFLOPS.items() if k in where), None)
+    print(f"{where}: DDIM-{STEPS} x {N} in {'bf16' if bf16 else 'fp32'}: loop {loop_ms:.1f} ms, app stream "
+          f"{stream_ms:.1f} ms; UNet at batch {big_batch}: {flops / 1e9:.0f} GFLOP in {call_ms:.1f} ms = "
+          f"{rate / 1e12:.2f} TFLOP/s ({big_batch / call_ms * 1e3:,.0f} denoiser evaluations/s); bf16 matmul "
+          f"{matmul_size}^2: {matmul_rate / 1e12:.1f} TFLOP/s; data-sheet peak: "
+          + (f"{peak / 1e12:.0f} TFLOP/s" if peak else "not in the table"))
+    fields = (f"device={where.replace(' ', '_')} ddim50x16_ms={loop_ms:.1f} stream_ms={stream_ms:.1f} "
+              f"batch{big_batch}_tflops={rate / 1e12:.2f} matmul_bf16_tflops={matmul_rate / 1e12:.1f} "
+              f"fraction_of_matmul={rate / matmul_rate:.3f}"
+              + (f" fraction_of_peak={rate / peak:.3f}" if peak else ""))
+    if device.type == "cuda":
+        print(f"target: DDIM-50 x 16 < 150 ms {'met' if loop_ms < 150 else 'MISSED'}")
+    print(f"RESULT digit_diffusion_accelerator {fields}")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="skip the quality check and the app requests")
     parser.add_argument("--model", default=lab.DIGIT_MODELS[0], choices=lab.DIGIT_MODELS)
+    parser.add_argument("--accelerator", default="cuda" if torch.cuda.is_available() else None,
+                        help="device for the GPU figures (default: cuda when present; 'cpu' tries the code here)")
+    parser.add_argument("--accelerator-only", action="store_true", help="only the GPU figures")
     args = parser.parse_args()
+    if args.accelerator:
+        small = torch.device(args.accelerator).type == "cpu"
+        accelerator_figures(args.model, args.accelerator, *((64, 1024) if small else ()))
+    if args.accelerator_only:
+        return
     model = registry.load(args.model)
     ours_ms, pipe_ms = loop_vs_pipeline(model)
     bare_ms, streamed_ms, frames = streaming_overhead(args.model)

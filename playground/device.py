@@ -74,7 +74,9 @@ def describe() -> str:
     threads = _configured["threads"] or torch.get_num_threads()
     workers = _configured["workers"] or 1
     plural = "s" if threads != 1 else ""
-    return f"CPU · {threads} thread{plural} per request × {workers} parallel request(s) on {cpu_cores()} cores"
+    cores = cpu_cores()
+    return (f"CPU · {threads} thread{plural} per request × {workers} parallel request{'s' if workers != 1 else ''} "
+            f"on {cores} core{'s' if cores != 1 else ''}")
 
 
 @functools.lru_cache(maxsize=4)

@@ -194,22 +194,32 @@ def get_spec(name: str) -> ModelSpec:
     return SPECS[name]
 
 
-def load(name: str, source: str | None = None):
-    """The model, loaded once per process (the first caller loads, concurrent callers wait).
+def load(name: str, source: str | None = None, device=None):
+    """The model, loaded once per process and device (the first caller loads, concurrent callers wait).
 
-    `source` overrides where it loads from (a folder), as the training test does.
+    `source` overrides where it loads from (a folder), as the training test does. `device` (a torch device
+    or its name; None is the CPU) gives a copy on that device, cached apart from the CPU copy: callers whose
+    code is written for it ask for playground.device.get_device(), the others keep the CPU copy.
     """
+    import torch
+
     spec = get_spec(name)
-    key = (name, source)
+    device = torch.device(device or "cpu")
+    key = (name, source, str(device))
     with _locks_guard:
         lock = _locks.setdefault(key, threading.Lock())
     with lock:
         if key not in _cache:
-            cls = family_class(spec.family)
-            where = source or (spec.source if spec.hub else str(spec.path))
-            model = from_pretrained(cls.from_pretrained, where)
-            if hasattr(model, "eval"):
-                model.eval()
+            if device.type == "cpu":
+                cls = family_class(spec.family)
+                where = source or (spec.source if spec.hub else str(spec.path))
+                model = from_pretrained(cls.from_pretrained, where)
+                if hasattr(model, "eval"):
+                    model.eval()
+            else:  # a copy of the CPU model, so both can serve at once
+                import copy
+
+                model = copy.deepcopy(load(name, source)).to(device)
             _cache[key] = model
         return _cache[key]
 

@@ -194,12 +194,13 @@ class ImageDiffusion(nn.Module):
         x = noise.to(device) * sched.init_noise_sigma
         # DDIM: after clipping x0, use the noise consistent with the clipped x0 (as DDPM's posterior does)
         extra = {"eta": eta, "use_clipped_model_output": True} if kind == "ddim" else {}
+        steps_at = [int(round(v)) for v in sched.timesteps.tolist()]  # read once: no GPU sync per step
         for i, t in enumerate(sched.timesteps):
             x_in = sched.scale_model_input(x, t)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
                 eps = self.guided_noise(x_in, t, labels, guidance, net).float()
-            ab = self.alpha_bar[int(round(float(t)))]
-            yield i, int(round(float(t))), x_in, (x_in - (1 - ab).sqrt() * eps) / ab.sqrt()
+            ab = self.alpha_bar[steps_at[i]]
+            yield i, steps_at[i], x_in, (x_in - (1 - ab).sqrt() * eps) / ab.sqrt()
             x = sched.step(eps, t, x, generator=generator, **extra).prev_sample
         yield steps, None, x, x
 

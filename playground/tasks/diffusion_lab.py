@@ -107,7 +107,8 @@ def digit_stream(sampler: str, steps: int, eta: float, guidance: float, label, n
     Yields ("frame", step, t, x_t grid, predicted-x_0 grid, runs) about `frames` times, then
     ("done", samples (n, 1, 28, 28), labels, strip picture of sample 0: x_t above predicted x_0 at
     `strip` evenly spaced steps, seconds). Closing the generator stops the sampler. bf16 None: bfloat16
-    autocast where the model's device has fast bf16 (playground.device.fast_bf16).
+    autocast where the model's device has fast bf16 (playground.device.fast_bf16). The model runs on
+    playground.device.get_device(); the grids and samples come back on the CPU.
 
     Runs sampling the model at the same time share the frame budget of one: with `runs` of them, each
     sends a frame every `runs` times as many steps (its first and last step always), so the server's
@@ -116,9 +117,9 @@ def digit_stream(sampler: str, steps: int, eta: float, guidance: float, label, n
     import time
 
     from playground.batching import batcher_for
-    from playground.device import fast_bf16
+    from playground.device import fast_bf16, get_device
 
-    model = registry.load(name)
+    model = registry.load(name, device=get_device())  # the GPU when there is one: one batched lane for all
     bf16 = fast_bf16(model.alpha_bar.device.type) if bf16 is None else bf16
     g = torch.Generator().manual_seed(seed)
     labels = digit_labels(label, n, g)
@@ -140,4 +141,5 @@ def digit_stream(sampler: str, steps: int, eta: float, guidance: float, label, n
                 yield "frame", i, t, digit_grid(xt), digit_grid(x0), runs
     top.append(xt[:1]), bottom.append(xt[:1])
     picture = digit_grid(torch.cat(top + bottom), cols=len(top), scale=2)
-    yield "done", xt.clamp(-1, 1), labels, picture, time.perf_counter() - began
+    samples = xt.clamp(-1, 1).cpu()
+    yield "done", samples, labels, picture, time.perf_counter() - began

@@ -7,11 +7,12 @@ from playground import device
 
 @pytest.fixture(autouse=True)
 def _restore_threads():
-    before = torch.get_num_threads()
+    before, policy = torch.get_num_threads(), dict(device._configured)
     device.get_device.cache_clear()
     yield
     device.get_device.cache_clear()
     torch.set_num_threads(before)
+    device._configured.update(policy)
 
 
 def test_threads_split_the_cores_between_parallel_requests(monkeypatch):
@@ -27,6 +28,9 @@ def test_device_override_and_description(monkeypatch):
     assert device.get_device().type == "cpu"
     device.configure_threads(workers=2)
     assert device.describe().startswith("CPU ·") and "per request" in device.describe()
+    monkeypatch.setattr(device, "cpu_cores", lambda: 1)
+    device.configure_threads(workers=1)
+    assert device.describe() == "CPU · 1 thread per request × 1 parallel request on 1 core"
     device.get_device.cache_clear()
     if not torch.cuda.is_available():
         monkeypatch.setenv("PLAYGROUND_DEVICE", "cuda")

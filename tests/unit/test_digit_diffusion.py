@@ -116,3 +116,24 @@ def test_frechet_distance_against_an_eigenvalue_formula():
     assert frechet_distance(a, b) == pytest.approx(expected, rel=1e-6)
     assert frechet_distance(a, a) == pytest.approx(0.0, abs=1e-6)
     assert frechet_distance(a, a + 3.0) == pytest.approx(6 * 9.0, rel=1e-6)
+
+
+def test_the_digit_stream_samples_on_the_playground_device_and_returns_cpu_tensors(monkeypatch):
+    """The tab asks the registry for its model on playground.device.get_device() (the GPU of a GPU Space);
+    whatever that is, the frames, samples and labels come back as CPU pictures and tensors."""
+    from playground import device, registry
+    from playground.tasks import diffusion_lab as lab
+
+    asked = []
+    real_load = registry.load
+
+    def load(name, source=None, device=None):
+        asked.append(device)
+        return real_load(name, source, device)
+
+    monkeypatch.setattr(lab.registry, "load", load)
+    events = list(lab.digit_stream("ddim", 3, 0.0, 3.0, 4, 2, 0))
+    assert asked == [device.get_device()]
+    *frames, (_, samples, labels, picture, _) = events
+    assert [f[1] for f in frames] == [0, 1, 2] and all(isinstance(f[3], np.ndarray) for f in frames)
+    assert samples.device.type == "cpu" and samples.shape == (2, 1, 28, 28) and labels.tolist() == [4, 4]

@@ -189,6 +189,19 @@ def test_concurrent_loads_share_one_model(tmp_path, monkeypatch):
     assert len(calls) == 1 and all(m is models[0] for m in models)
 
 
+def test_a_device_copy_is_cached_apart_and_leaves_the_cpu_model_where_it_was(tmp_path):
+    from playground.models.flow import RealNVP
+
+    RealNVP(**TINY_FLOW).save_pretrained(tmp_path / "flow")
+    source = str(tmp_path / "flow")
+    cpu = registry.load("flow-moons", source=source)
+    meta = registry.load("flow-moons", source=source, device="meta")  # stands in for a GPU: no data, any shape
+    assert meta is not cpu and registry.load("flow-moons", source=source, device=torch.device("meta")) is meta
+    assert {p.device.type for p in meta.parameters()} == {"meta"}
+    assert {p.device.type for p in cpu.parameters()} == {"cpu"}
+    assert registry.load("flow-moons", source=source, device="cpu") is cpu
+
+
 def test_start_up_imports_no_heavy_model_libraries():
     import subprocess
     import sys
