@@ -63,12 +63,14 @@ def png(array):
 
 def streaming_overhead(name):
     """The tab's whole stream (frames as grids, each encoded to PNG as Gradio does, the strip) against the
-    bare sampling loop, both bf16, same work."""
-    model = registry.load(name)
+    bare sampling loop, both bf16, same work, on the device the tab samples on."""
+    from playground.device import get_device
+
+    model = registry.load(name, device=get_device())
 
     def bare():
         return model.sample(N, generator=torch.Generator().manual_seed(0), labels=LABELS, guidance=GUIDANCE,
-                            steps=STEPS, bf16=True)
+                            steps=STEPS, bf16=True).cpu()
 
     def streamed():
         frames = 0

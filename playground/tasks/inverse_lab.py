@@ -111,7 +111,7 @@ def as_prior(model):
         raise ValueError("This pipeline's noise schedule or prediction type is not one the playground's samplers "
                          "reproduce (epsilon prediction, diffusers' default betas).")
     return ImageDiffusion(unet=model.unet, train_timesteps=config.num_train_timesteps,
-                          beta_schedule=config.beta_schedule).eval()
+                          beta_schedule=config.beta_schedule).to(model.unet.device).eval()
 
 
 def _check(task: str, prior: str, method: str) -> None:
@@ -140,8 +140,9 @@ def unet_calls(method: str, steps: int, jump: int, resample: int) -> int:
 def restore_stream(prior: str, task: str, x: torch.Tensor, holes=None, factor: int = 4, method: str = METHODS[0],
                    k: int = 4, steps: int = 50, label: int | None = None, guidance: float = 1.0, eta: float = 0.85,
                    jump: int = 5, resample: int = 5, seed: int = 0):
-    """Yield (done, total, samples (k, C, H, W) in [0, 1]) while k posterior samples of the image x (1, C, H, W)
-    in [0, 1] given its observation are drawn; the last yield holds the finished samples."""
+    """Yield (done, total, samples (k, C, H, W) in [0, 1], on the CPU) while k posterior samples of the image x
+    (1, C, H, W) in [0, 1] given its observation are drawn, by the prior on playground.device.get_device(); the
+    last yield holds the finished samples."""
     _check(task, prior, method)
     g = torch.Generator().manual_seed(seed)
     if method == METHODS[2]:
@@ -149,7 +150,9 @@ def restore_stream(prior: str, task: str, x: torch.Tensor, holes=None, factor: i
         for done, total, out in pixels.complete_stream("mnist-pixelcnn", digit, np.asarray(holes), k, label, 1.0, seed):
             yield done, total, out
         return
-    model = as_prior(registry.load(PRIORS[prior][0]))
+    from playground.device import get_device
+
+    model = as_prior(registry.load(PRIORS[prior][0], device=get_device()))  # a GPU Space samples on its GPU
     known, op = observation(task, holes, factor)
     y = op.observe(x * 2 - 1)
     if method == METHODS[1]:
@@ -158,7 +161,7 @@ def restore_stream(prior: str, task: str, x: torch.Tensor, holes=None, factor: i
         stream = inverse.ddnm_steps(model, op, y, k, steps, eta, label, guidance, g)
     for done, total, _, x0 in stream:
         if done % max(1, total // 10) == 0 or done == total:
-            yield done, total, (x0.clamp(-1, 1) + 1) / 2
+            yield done, total, ((x0.clamp(-1, 1) + 1) / 2).cpu()
 
 
 def baseline(task: str, x: torch.Tensor, holes=None, factor: int = 4) -> tuple[str, torch.Tensor]:

@@ -62,13 +62,17 @@ def test_an_unconditional_prior_refuses_a_class():
 
 def test_restore_stream_shows_progress_for_every_method(monkeypatch):
     model = _tiny(classes=11)
-    monkeypatch.setattr(lab.registry, "load", lambda name: model)
+    asked = []
+    monkeypatch.setattr(lab.registry, "load", lambda name, device=None: asked.append(device) or model)
     x, holes = (_images(1) + 1) / 2, lab.preset_holes("centre square", 28)
     for method, total in ((lab.METHODS[0], 50), (lab.METHODS[1], lab.unet_calls(lab.METHODS[1], 50, 5, 5))):
         frames = list(lab.restore_stream(list(lab.PRIORS)[0], "Inpainting", x, holes, method=method, k=2, label=3,
                                          guidance=2.0))
         assert len(frames) >= 8 and frames[-1][:2] == (total, total) and frames[-1][2].shape == (2, 1, 28, 28)
         assert torch.equal(frames[-1][2][..., ~torch.as_tensor(holes)] > 0.5, x.expand(2, -1, -1, -1)[..., ~torch.as_tensor(holes)] > 0.5)
+    from playground.device import get_device
+
+    assert asked == [get_device()] * 2  # the prior samples on the playground's device (a GPU Space's GPU)
 
 
 def test_baselines_are_per_image_mean_fill_bicubic_and_grey():
