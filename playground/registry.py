@@ -231,4 +231,19 @@ def availability(name: str) -> tuple[bool, str]:
         ok = (spec.path / "config.json").exists()
         return ok, "shipped checkpoint" if ok else f"checkpoint missing: run python -m playground.train {name}"
     reachable, why = hub_status()
-    return reachable, "Hugging Face Hub reachable" if reachable else f"needs the Hugging Face Hub ({why})"
+    if reachable:
+        return True, "Hugging Face Hub reachable"
+    if cached_snapshot(spec.source):
+        return True, f"in the local Hugging Face cache (the Hub cannot be reached: {why})"
+    return False, f"needs the Hugging Face Hub ({why})"
+
+
+def cached_snapshot(repo_id: str) -> str | None:
+    """The folder of a hub model's snapshot in the local Hugging Face cache, or None; never touches the network
+    (from_pretrained falls back to this copy when the Hub cannot be reached)."""
+    from huggingface_hub import snapshot_download
+
+    try:
+        return snapshot_download(repo_id, local_files_only=True)
+    except Exception:  # not cached (LocalEntryNotFoundError), or a cache folder that cannot be read
+        return None

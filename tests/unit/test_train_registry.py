@@ -148,6 +148,22 @@ def test_hub_model_fails_fast_with_a_clear_message_when_unreachable(monkeypatch)
     assert time.perf_counter() - started < 3.0
 
 
+def test_a_hub_model_in_the_local_cache_is_available_offline(tmp_path, monkeypatch):
+    from huggingface_hub import constants
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path))
+    assert registry.availability("distilgpt2")[0] is False
+    repo = tmp_path / "models--distilbert--distilgpt2"  # the cache's layout: refs/main names the snapshot
+    (repo / "snapshots" / "abc123").mkdir(parents=True)
+    (repo / "snapshots" / "abc123" / "config.json").write_text("{}")
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text("abc123")
+    ok, why = registry.availability("distilgpt2")
+    assert ok and "local Hugging Face cache" in why and "HF_HUB_OFFLINE" in why
+    assert registry.availability("gpt2")[0] is False
+
+
 def test_offline_flag_is_respected_without_probing(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     assert hub.hub_status() == (False, "HF_HUB_OFFLINE is set")
