@@ -2,13 +2,13 @@
 thread-safe. Local models live in `checkpoints/NAME/`; hub models load through their library's
 `from_pretrained` and fail fast with a clear message when the hub cannot be reached.
 """
-import importlib
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from playground.data import SHAKESPEARE_CHARS
 from playground.hub import from_pretrained, hub_status
+from playground.lazy import lazy_import
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -185,7 +185,7 @@ def family_class(family: str):
     if family not in FAMILIES:
         raise KeyError(f"Unknown model family '{family}'. Known: {', '.join(FAMILIES)}.")
     module, _, attr = FAMILIES[family].partition(":")
-    return getattr(importlib.import_module(module), attr)
+    return lazy_import(module, attr)
 
 
 def get_spec(name: str) -> ModelSpec:

@@ -6,9 +6,12 @@ import math
 
 import numpy as np
 import torch
-from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
 
 from playground.data import SHAKESPEARE_CHARS, text_corpus
+from playground.lazy import lazy_import
+
+GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast = lazy_import(
+    "transformers", "GPT2Config", "GPT2LMHeadModel", "PreTrainedTokenizerFast")
 
 
 def char_tokenizer(chars: str) -> PreTrainedTokenizerFast:

@@ -6,6 +6,7 @@ import torch
 from huggingface_hub import PyTorchModelHubMixin
 from torch import nn
 
+from playground.lazy import lazy_import
 from playground.models.toy_mlp import ConditionalMLP
 
 # Sampler name -> diffusers scheduler class; all share the model's training noise schedule.
@@ -21,14 +22,12 @@ MAX_STEPS = {"ddpm": 1000, "ddim": 1000, "dpm++": 500, "euler": 500, "euler-ance
 def make_scheduler(kind: str, train_timesteps: int, beta_schedule: str, clip: bool = False):
     """A diffusers scheduler of the named kind for a model trained with this noise schedule. `clip` clips the
     predicted x0 to [-1, 1] in DDPM and DDIM (Ho et al. 2020): right for images, wrong for 2-D points."""
-    import diffusers
-
     if kind not in SAMPLERS:
         raise ValueError(f"Unknown sampler '{kind}'. Choose one of {', '.join(SAMPLERS)}.")
     config = dict(num_train_timesteps=train_timesteps, beta_schedule=beta_schedule, timestep_spacing="leading")
     if kind in ("ddpm", "ddim"):
         config["clip_sample"] = clip
-    return getattr(diffusers, SAMPLERS[kind])(**config)
+    return lazy_import("diffusers", SAMPLERS[kind])(**config)
 
 
 @torch.no_grad()
@@ -112,9 +111,7 @@ class ImageDiffusion(nn.Module):
     def __init__(self, unet=None, train_timesteps: int = 1000, beta_schedule: str = "squaredcos_cap_v2",
                  label_dropout: float = 0.1, hflip: bool = False, **unet_config):
         super().__init__()
-        from diffusers import UNet2DModel
-
-        self.unet = unet if unet is not None else UNet2DModel(**unet_config)
+        self.unet = unet if unet is not None else lazy_import("diffusers", "UNet2DModel")(**unet_config)
         classes = self.unet.config.num_class_embeds
         self.null_class = classes - 1 if classes else None
         self.label_dropout = label_dropout
@@ -229,8 +226,8 @@ class ImageDiffusion(nn.Module):
     def as_ddim_pipeline(self, labels=None, guidance: float = 1.0):
         """This model as a stock diffusers DDIMPipeline, the reference our sampling loop is checked and
         timed against: its UNet is a copy whose forward applies the labels and the guidance."""
-        from diffusers import DDIMPipeline, UNet2DModel
-        from diffusers.models.unets.unet_2d import UNet2DOutput
+        DDIMPipeline, UNet2DModel = lazy_import("diffusers", "DDIMPipeline", "UNet2DModel")
+        UNet2DOutput = lazy_import("diffusers.models.unets.unet_2d", "UNet2DOutput")
 
         null = self.null_class
 
@@ -271,8 +268,7 @@ class ImageDiffusion(nn.Module):
         import json
         from pathlib import Path
 
-        from diffusers import UNet2DModel
-
+        UNet2DModel = lazy_import("diffusers", "UNet2DModel")
         unet = UNet2DModel.from_pretrained(folder, **{"torch_dtype": torch.float32, **kwargs})
         sched = Path(folder) / "scheduler_config.json"
         config = json.loads(sched.read_text()) if sched.exists() else {}

@@ -102,9 +102,9 @@ def ddnm_steps(model, op, y, n: int, steps: int = 50, eta: float = 0.85, labels=
 
 def repaint_scheduler(model, steps: int, jump: int, resample: int, eta: float = 1.0):
     """diffusers' RePaintScheduler on the prior's noise schedule, with its time-jump plan set."""
-    from diffusers import RePaintScheduler
+    from playground.lazy import lazy_import
 
-    sched = RePaintScheduler(**model.schedule, eta=eta)
+    sched = lazy_import("diffusers", "RePaintScheduler")(**model.schedule, eta=eta)
     sched.set_timesteps(steps, jump_length=jump, jump_n_sample=resample)
     return sched
 

@@ -22,10 +22,10 @@ def load_text_model(name: str):
 
 @lru_cache(maxsize=8)
 def _tokenizer(name: str):
-    from transformers import AutoTokenizer
+    from playground.lazy import lazy_import
 
-    spec = registry.get_spec(name)
-    return hub.from_pretrained(AutoTokenizer.from_pretrained, spec.source if spec.hub else str(spec.path))
+    spec, tokenizer = registry.get_spec(name), lazy_import("transformers", "AutoTokenizer")
+    return hub.from_pretrained(tokenizer.from_pretrained, spec.source if spec.hub else str(spec.path))
 
 
 def _describe_chars(chars) -> str:

@@ -205,6 +205,30 @@ def test_concurrent_loads_share_one_model(tmp_path, monkeypatch):
     assert len(calls) == 1 and all(m is models[0] for m in models)
 
 
+def test_two_diffusers_models_loading_at_once_in_a_cold_process_both_load():
+    """A cold app: the Diffusion tab's 2-D model (a DDPMScheduler) and a digit request's UNet load at the same
+    time. Without playground.lazy's lock one of them found diffusers half-imported (4 of 4 runs failed)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import threading\n"
+        "from playground import registry\n"
+        "errors = []\n"
+        "def load(name):\n"
+        "    try:\n"
+        "        registry.load(name)\n"
+        "    except Exception as error:\n"
+        "        errors.append(repr(error))\n"
+        "threads = [threading.Thread(target=load, args=(n,)) for n in ('diffusion-2d', 'mnist-diffusion-fast')]\n"
+        "[t.start() for t in threads]\n"
+        "[t.join() for t in threads]\n"
+        "print(errors)\n")
+    out = subprocess.run([sys.executable, "-c", script], cwd=Path(__file__).resolve().parents[2], capture_output=True,
+                         text=True, timeout=300)
+    assert out.returncode == 0 and out.stdout.strip().splitlines()[-1:] == ["[]"], out.stdout + out.stderr[-2000:]
+
+
 def test_a_device_copy_is_cached_apart_and_leaves_the_cpu_model_where_it_was(tmp_path):
     from playground.models.flow import RealNVP
 
