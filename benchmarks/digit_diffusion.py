@@ -218,15 +218,9 @@ def accelerator_figures(name, device, big_batch: int = 4096, matmul_size: int = 
     bf16 = fast_bf16(device.type)
     sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
 
-    def timed(fn, repeats):
+    def timed(fn, repeats):  # median ms after one warm-up call, waiting for the device's queued work each time
         fn(), sync()
-        times = []
-        for _ in range(repeats):
-            began = time.perf_counter()
-            fn()
-            sync()
-            times.append((time.perf_counter() - began) * 1e3)
-        return med(times)
+        return med([ms(lambda: (fn(), sync()))[0] for _ in range(repeats)])
 
     def loop():
         return model.sample(N, generator=torch.Generator().manual_seed(0), labels=LABELS, guidance=GUIDANCE,
