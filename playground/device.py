@@ -2,7 +2,7 @@
 
 `PLAYGROUND_DEVICE` overrides the choice (cpu, cuda, cuda:1, mps). On the CPU each concurrent
 request gets `cores // workers` threads, so parallel requests never oversubscribe the cores
-(oversubscribed OpenMP makes torch about 20x slower, see NOTES.md).
+(oversubscribed OpenMP threads made a UNet step 25x slower on a 2-core machine).
 """
 import functools
 import os
@@ -82,8 +82,8 @@ def describe() -> str:
 @functools.lru_cache(maxsize=4)
 def fast_bf16(device_type: str = "cpu") -> bool:
     """Whether bfloat16 autocast speeds a model up on this kind of device: CUDA GPUs with native bf16, CPUs
-    with bf16 instructions (avx512_bf16 or AMX); elsewhere bf16 is emulated and slower. `PLAYGROUND_BF16=0/1`
-    decides instead."""
+    with bf16 instructions (avx512_bf16 or AMX) that torch's kernels use; elsewhere bf16 is emulated and slower
+    (13x on an AVX2-only CPU). `PLAYGROUND_BF16=0/1` decides instead."""
     env = os.environ.get("PLAYGROUND_BF16", "").strip()
     if env:
         return env not in ("0", "false", "no")
@@ -91,6 +91,11 @@ def fast_bf16(device_type: str = "cpu") -> bool:
         return torch.cuda.is_available() and torch.cuda.is_bf16_supported(including_emulation=False)
     if device_type != "cpu":
         return False
+    return cpu_has_bf16() and torch.backends.cpu.get_cpu_capability() not in ("DEFAULT", "NO AVX", "AVX2")
+
+
+def cpu_has_bf16() -> bool:
+    """Whether the CPU has bf16 matrix instructions (ATEN_CPU_CAPABILITY=avx2 can still keep torch off them)."""
     try:
         with open("/proc/cpuinfo") as f:
             flags = f.read()

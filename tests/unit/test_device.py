@@ -48,6 +48,15 @@ def test_bf16_follows_the_setting_and_else_the_hardware(monkeypatch):
     monkeypatch.delenv("PLAYGROUND_BF16")
     device.fast_bf16.cache_clear()
     flags = open("/proc/cpuinfo").read()
-    assert device.fast_bf16("cpu") == ("avx512_bf16" in flags or "amx_bf16" in flags)
+    hardware = "avx512_bf16" in flags or "amx_bf16" in flags
+    assert device.cpu_has_bf16() is hardware
+    # ATEN_CPU_CAPABILITY=avx2 keeps torch's kernels off the bf16 instructions even where the CPU has them
+    kernels = torch.backends.cpu.get_cpu_capability() not in ("DEFAULT", "NO AVX", "AVX2")
+    assert device.fast_bf16("cpu") is (hardware and kernels)
     assert device.fast_bf16("mps") is False
+    monkeypatch.setattr(device, "cpu_has_bf16", lambda: True)
+    for capability, expected in (("AVX2", False), ("DEFAULT", False), ("AVX512", True)):
+        monkeypatch.setattr(torch.backends.cpu, "get_cpu_capability", lambda c=capability: c)
+        device.fast_bf16.cache_clear()
+        assert device.fast_bf16("cpu") is expected
     device.fast_bf16.cache_clear()
