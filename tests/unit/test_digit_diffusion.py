@@ -93,15 +93,30 @@ def test_closing_the_stream_stops_the_unet():
     assert len(calls) == 5
 
 
-def test_guidance_zero_is_the_unconditional_model_and_bf16_stays_close():
+def test_guidance_zero_is_the_unconditional_model():
     model = _tiny()
     xt, t, labels = torch.randn(2, 1, 28, 28), torch.tensor(500), torch.tensor([3, 4])
     with torch.no_grad():
         torch.testing.assert_close(model.guided_noise(xt, t, labels, 0.0), model(xt, t, torch.tensor([10, 10])))
-    g1, g2 = torch.Generator().manual_seed(2), torch.Generator().manual_seed(2)
-    fp32 = model.sample(2, generator=g1, labels=labels, steps=5)
-    bf16 = model.sample(2, generator=g2, labels=labels, steps=5, bf16=True)
-    assert (fp32 - bf16).abs().max() < 0.05 and fp32.min() >= 0 and fp32.max() <= 1
+    fp32 = model.sample(2, generator=torch.Generator().manual_seed(2), labels=labels, steps=5)
+    assert fp32.min() >= 0 and fp32.max() <= 1
+
+
+def test_a_bf16_noise_prediction_is_within_the_rounding_of_an_8_bit_mantissa():
+    """bf16 keeps 8 significant bits, so each rounding is off by at most u = 2^-8 (0.4%) of the value. One UNet call
+    rounds the activations at each of the tiny UNet's dozen-odd convolutions and linear layers along its deepest path,
+    and those errors add up: the prediction as a whole stays within a few u. The bound is 8u (3.1%), whatever
+    the CPU: emulated bf16 (AVX2) and bf16 instructions both round to the same 8 bits, but sum in different orders,
+    so one step is compared, never a 5-step sample whose differences grow through the sampler."""
+    model = _tiny()
+    g = torch.Generator().manual_seed(3)
+    xt, t, labels = torch.randn(4, 1, 28, 28, generator=g), torch.tensor(500), torch.tensor([3, 4, 10, 7])
+    with torch.no_grad():
+        fp32 = model(xt, t, labels)
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            bf16 = model(xt, t, labels).float()
+    relative = float((bf16 - fp32).norm() / fp32.norm())
+    assert 0 < relative < 8 * 2 ** -8, relative  # 0: autocast did not run in bf16
 
 
 def test_frechet_distance_against_an_eigenvalue_formula():
