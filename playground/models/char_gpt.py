@@ -71,8 +71,8 @@ class CharGPT(GPT2LMHeadModel):
         self.eval()  # no dropout while sampling
         ids, past, out = torch.zeros(n, 1, dtype=torch.long, device=self.device), None, []
         for _ in range(min(length, self.config.n_positions - 1)):
-            step = self(input_ids=ids, past_key_values=past, use_cache=True)
-            past = step.past_key_values
+            step = self(input_ids=ids, cache=past, use_cache=True)
+            past = step.cache
             probs = torch.softmax(step.logits[:, -1].float() / max(temperature, 1e-5), -1)
             ids = torch.multinomial(probs.cpu(), 1, generator=generator).to(self.device)
             out.append(ids)

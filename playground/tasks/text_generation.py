@@ -129,9 +129,9 @@ def _next_logits(model, ids: torch.Tensor, past, cached: int, ctx: int):
         out = model(input_ids=window, use_cache=True)
         cached = window.shape[1]
     else:
-        out = model(input_ids=ids[:, -1:], past_key_values=past, use_cache=True)
+        out = model(input_ids=ids[:, -1:], cache=past, use_cache=True)
         cached += 1
-    return out.logits[:, -1].to(torch.float32), out.past_key_values, cached
+    return out.logits[:, -1].to(torch.float32), out.cache, cached
 
 
 def _eos_ids(model) -> set:
