@@ -1,11 +1,23 @@
-"""Test-wide settings: no network, the offline data folder, one torch thread per worker."""
+"""Test-wide settings: no network, the offline data folder, the CPU, an empty Hugging Face cache, one torch
+thread per worker; and one app server for the whole run, shared by the app and browser tests."""
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("PLAYGROUND_DATA_DIR", str(REPO.parent / "shared" / "data"))
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+# The tests expect the CPU (the header says "CPU", samples are compared on it), even on a machine with a GPU.
+os.environ["PLAYGROUND_DEVICE"] = "cpu"
+# Never the machine's own Hugging Face cache: a model cached there would make "unavailable offline" untrue.
+# Set before huggingface_hub is imported, which reads it once.
+_HF_HOME = tempfile.mkdtemp(prefix="playground-hf-")
+atexit.register(shutil.rmtree, _HF_HOME, ignore_errors=True)
+os.environ["HF_HOME"] = _HF_HOME
+os.environ["HF_HUB_CACHE"] = os.path.join(_HF_HOME, "hub")
 
 from playground.device import configure_threads  # noqa: E402
 
@@ -23,11 +35,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def client():
-    """The whole app launched in-process, and a gradio_client on it (one per test module)."""
-    from gradio_client import Client
-
+@pytest.fixture(scope="session")
+def app_url():
+    """The whole app served in this process on a free port: one server for every app and browser test."""
     from app import MAX_UPLOAD
     from app_server import wait_until_idle
     from playground.ui import CSS, build_app
@@ -37,6 +47,16 @@ def client():
     port = _free_port()
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
                 max_file_size=MAX_UPLOAD, css=CSS)
-    yield Client(f"http://127.0.0.1:{port}/", verbose=False)
-    wait_until_idle(demo)
-    demo.close()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        wait_until_idle(demo)
+        demo.close()
+
+
+@pytest.fixture(scope="module")
+def client(app_url):
+    """A gradio_client on the shared app (one per test module)."""
+    from gradio_client import Client
+
+    return Client(app_url + "/", verbose=False)

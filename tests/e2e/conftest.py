@@ -1,14 +1,12 @@
-"""Real-browser (Playwright + Debian's Chromium) fixtures: one in-process app server and one browser per
-session, a fresh page per test.
+"""Real-browser (Playwright + Debian's Chromium) fixtures: one browser per session (on the session's one app
+server, tests/conftest.py), a fresh page per test.
 
 Without /usr/bin/chromium the tests are skipped locally, but fail when CI=true: CI must never skip them.
 """
 import os
-import socket
 from pathlib import Path
 
 import pytest
-from app_server import wait_until_idle
 
 CHROMIUM = Path(os.environ.get("PLAYGROUND_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -22,12 +20,6 @@ def pytest_configure(config):
 
 def _in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() == "true"
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -48,30 +40,6 @@ def chromium_path() -> str:
 
 
 @pytest.fixture(scope="session")
-def app_url(chromium_path):
-    """The whole app served in this process on a free port, hub forced offline."""
-    mp = pytest.MonkeyPatch()
-    mp.setenv("HF_HUB_OFFLINE", "1")
-    mp.setenv("GRADIO_ANALYTICS_ENABLED", "False")
-    from playground.device import configure_threads
-    from playground.ui import CSS, build_app
-
-    configure_threads(workers=2)
-    demo = build_app()
-    demo.queue(default_concurrency_limit=2)
-    port = _free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
-                max_file_size="20mb", css=CSS)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        wait_until_idle(demo)
-        demo.close()
-        mp.undo()
-
-
-
-@pytest.fixture(scope="session")
 def browser(chromium_path):
     from playwright.sync_api import expect, sync_playwright
 
@@ -85,7 +53,7 @@ def browser(chromium_path):
 
 
 @pytest.fixture
-def page(browser, app_url):
+def page(browser, app_url):  # app_url: the one app server of tests/conftest.py
     """A fresh browser context and page; uncaught page errors collect in `page.js_errors`."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     context.set_default_timeout(TIMEOUT_MS)
