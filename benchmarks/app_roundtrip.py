@@ -2,7 +2,7 @@
 
 A browser calls an event through Gradio's queue: POST /gradio_api/queue/join, then reads the SSE stream
 GET /gradio_api/queue/data?session_hash=... until `process_completed`. This script does the same over
-HTTP (no gradio_client: its polling adds about 65 ms, see NOTES.md) against the `density` endpoint with
+HTTP (no gradio_client: its polling adds about 65 ms to every call) against the `density` endpoint with
 N = 1e6 standard-normal points, changing the bandwidth on every call.
 Run from the repo root: python benchmarks/app_roundtrip.py
 """
