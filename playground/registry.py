@@ -130,6 +130,7 @@ SPECS = {spec.name: spec for spec in [
               "the colour prior of the inverse problems",
               train=dict(config=PHOTO_UNET, dataset="cifar10", train_size=50_000, test_size=10_000, steps=4000,
                          batch_size=64, lr=1e-3, warmup=200, ema=0.999, mixed_precision="bf16", save_every=250,
+                         weights="float16",
                          notes="CIFAR-10 as the offline folder holds it (PLAYGROUND_DATA_DIR: a partial copy, the first "
                                "4,000 training and 1,000 test images; online, torchvision's full set), scaled to "
                                "[-1, 1], half of each batch mirrored left-right, a tenth of the labels replaced by the "

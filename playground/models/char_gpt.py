@@ -56,6 +56,11 @@ class CharGPT(GPT2LMHeadModel):
     def tokenizer(self) -> PreTrainedTokenizerFast:
         return char_tokenizer(self.config.chars)
 
+    @classmethod
+    def from_pretrained(cls, *args, **kwargs):
+        """transformers' loader, in float32 unless asked otherwise (a checkpoint stored in float16 loads as float32)."""
+        return super().from_pretrained(*args, **{"dtype": torch.float32, **kwargs})
+
     def save_pretrained(self, save_directory, **kwargs):
         super().save_pretrained(save_directory, **kwargs)
         self.tokenizer().save_pretrained(save_directory)

@@ -15,7 +15,6 @@ SAMPLERS = {"ddpm": "DDPMScheduler", "ddim": "DDIMScheduler", "dpm++": "DPMSolve
 # The cosine schedule's last timesteps have sigma = sqrt((1 - alpha_bar) / alpha_bar) in the thousands;
 # samplers that step in sigma (and DPM-Solver++) diverge from there, so they stop at 500 steps, whose
 # "leading" spacing starts at t = 998.
-MAX_FILE_BYTES = 10_000_000  # every shipped file stays under 10 MB
 MAX_STEPS = {"ddpm": 1000, "ddim": 1000, "dpm++": 500, "euler": 500, "euler-ancestral": 500}
 
 
@@ -253,14 +252,8 @@ class ImageDiffusion(nn.Module):
         return pipe
 
     def save_pretrained(self, folder):
-        """A diffusers folder; weights whose float32 file would pass 10 MB are stored in float16 (loaded back as
-        float32), so every shipped file stays under 10 MB."""
-        import copy
-
-        unet = self.unet
-        if 4 * sum(p.numel() for p in unet.parameters()) >= MAX_FILE_BYTES:
-            unet = copy.deepcopy(unet).half()
-        unet.save_pretrained(folder)
+        """A diffusers folder, the weights in the UNet's dtype (the trainer stores float16 where a recipe says so)."""
+        self.unet.save_pretrained(folder)
         self.scheduler("ddpm").save_pretrained(folder)
 
     @classmethod
