@@ -9,9 +9,9 @@ from pathlib import Path
 
 NOT_RECORDED = "not recorded"
 
-FIGURES_NOTE = """Figures are measured on the held-out examples (the notes below say how). NLLs are in nats per
-example (a point or an image); sliced Wasserstein (SW) distances compare samples with held-out data; for 2-D
-data a Gaussian fitted to the training data is the baseline a model must beat."""
+FIGURES_NOTE = """Figures are measured on the held-out examples (the notes below say how). NLLs are in nats
+per example (a point or an image); sliced Wasserstein (SW) distances compare samples with held-out data;
+for 2-D data a Gaussian fitted to the training data is the baseline a model must beat."""
 
 
 def cpu_model() -> str:
@@ -63,8 +63,8 @@ def _hardware_line(hw: dict) -> str:
     if not hw:
         return NOT_RECORDED
     where = f"GPU {hw['gpu']}" if hw.get("gpu") else f"device {_get(hw, 'device')}"
-    processes = hw.get("processes") or 1
-    return (f"{where}; CPU {_get(hw, 'cpu')}, {_get(hw, 'threads')} torch threads"
+    processes, threads = hw.get("processes") or 1, _get(hw, "threads")
+    return (f"{where}; CPU {_get(hw, 'cpu')}, {threads} torch thread{'' if threads == 1 else 's'}"
             f"{f' per process, {processes} processes' if processes > 1 else ''}; torch {_get(hw, 'torch')}")
 
 
@@ -95,9 +95,9 @@ def _measured_line(card: dict) -> str:
 def render(card: dict) -> str:
     """README.md of a checkpoint folder from its card."""
     data, recipe, run = card.get("data", {}), card.get("recipe", {}), card.get("run", {})
-    wanted = recipe.get("precision_wanted")
-    precision = _get(recipe, "precision") + (f" (the recipe asks for {wanted} where the hardware runs it fast)"
-                                              if wanted and wanted != recipe.get("precision") else "")
+    precision, wanted = recipe.get("precision"), recipe.get("precision_wanted")
+    precision = NOT_RECORDED if precision is None else precision + (
+        f" (the recipe asks for {wanted} where the hardware runs it fast)" if wanted and wanted != precision else "")
     figures = card.get("figures") or {}
     rows = "\n".join(f"| {k} | {v} |" for k, v in figures.items()) or "| (not measured) | |"
     return f"""# {card['name']}
@@ -119,9 +119,7 @@ def render(card: dict) -> str:
 {rows}
 
 {FIGURES_NOTE}
-
-{card.get('notes', '')}
-"""
+""" + (f"\n{card['notes']}\n" if card.get("notes") else "")
 
 
 def _count(n) -> str:

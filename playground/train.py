@@ -184,7 +184,7 @@ def train(name: str, steps: int | None = None, out: str | Path | None = None, ru
     net, optimizer = accelerator.prepare(LossOf(model), optimizer)  # moves `model` to the device
     ema = EMA(model, recipe["ema"]) if recipe.get("ema") else None  # made after the move: on the model's device
     if ema is not None and resumed:
-        ema.weights.update(load_file(run_dir / "ema.safetensors", device=str(device)))
+        ema.weights.update({k: v.to(device) for k, v in load_file(run_dir / "ema.safetensors").items()})
     prepared = time.perf_counter()
     train_set, test_set = training_data(spec, seed)
     data_seconds = round(time.perf_counter() - prepared, 1)
