@@ -160,7 +160,6 @@ def train(name: str, steps: int | None = None, out: str | Path | None = None, ru
     """
     from accelerate import Accelerator
     from accelerate.state import AcceleratorState
-    from accelerate.utils import set_seed
     from tqdm.auto import tqdm
 
     spec = get_spec(name)
@@ -192,13 +191,10 @@ def train(name: str, steps: int | None = None, out: str | Path | None = None, ru
     if hasattr(model, "fit"):  # closed-form maximum likelihood: no gradient steps
         model.fit(*train_set)
     rng_file = run_dir / f"rng-{rank}.safetensors"
-    if resumed and rng_file.exists():  # the loss's noise and timesteps go on from where they stopped
-        _set_rng_state(load_file(rng_file), device)
-        accelerator.print(f"resuming {name} from step {start} ({run_dir})")
-    else:  # a fresh run, or a run folder without this process's generator (an older trainer, other processes)
-        if resumed:
-            accelerator.print(f"resuming {name} from step {start} ({run_dir}), not exactly: {rng_file.name} is missing")
-        set_seed(seed + start, device_specific=True)  # each process draws its own noise
+    exact = _start_generators(rng_file if resumed else None, device, seed + start)
+    if resumed:
+        accelerator.print(f"resuming {name} from step {start} ({run_dir})" + ("" if exact else ", not exactly: "
+                          f"{rng_file.name} is missing (an older trainer, or another number of processes)"))
     stop = min(steps, until) if until else steps
     bar = tqdm(range(start, stop), initial=start, total=steps, desc=name, mininterval=2.0,
                disable=not progress or not accelerator.is_main_process)
@@ -243,22 +239,33 @@ def train(name: str, steps: int | None = None, out: str | Path | None = None, ru
     if not accelerator.is_main_process:
         return model, metrics
     measured = model.quality(test_set, train_set) if figures and hasattr(model, "quality") else {}
-    metrics.update(measured)
     store_weights(model, out, weights)
-    hw = card.hardware(device, world)
-    run = dict(command=_command(name, world), date=card.today(), hardware=hw, **{k: v for k, v in metrics.items()
-                                                                               if k not in measured and k != "steps"})
     facts = dict(steps=steps, batch_size=batch_size, lr=lr, warmup=recipe.get("warmup", 0), ema=recipe.get("ema"),
                  seed=seed, precision=precision, precision_wanted=recipe.get("mixed_precision", "fp32"))
-    card.write(out, dict(_card_head(spec, config or recipe["config"], (len(train_set[0]), len(test_set[0]))),
-                         recipe=facts, run=run, weights=weights, figures=measured or None,
-                         figures_measured=dict(weights=weights), notes=recipe.get("notes", "")))
-    return model, metrics
+    run = dict(command=_command(name, world), date=card.today(), hardware=card.hardware(device, world),
+               **{k: v for k, v in metrics.items() if k != "steps"})
+    card.write(out, dict(_card_head(spec, config or recipe["config"], train_set, test_set), recipe=facts, run=run,
+                         weights=weights, figures=measured or None, figures_measured=dict(weights=weights),
+                         notes=recipe.get("notes", "")))
+    return model, {**metrics, **measured}
 
 
-def _card_head(spec, config: dict, sizes) -> dict:
+def _start_generators(rng_file: Path | None, device: torch.device, seed: int) -> bool:
+    """Go on with the random generators where a run stopped, from this process's file (True when it exists), or
+    seed them afresh, each process with its own seed (seed + process index), so that each draws its own noise."""
+    from accelerate.utils import set_seed
+
+    if rng_file is not None and rng_file.exists():
+        _set_rng_state(load_file(rng_file), device)
+        return True
+    set_seed(seed, device_specific=True)
+    return False
+
+
+def _card_head(spec, config: dict, train_set: tuple, test_set: tuple) -> dict:
     return dict(name=spec.name, blurb=spec.blurb, family=spec.family, config=config,
-                data=dict(dataset=spec.train["dataset"], train_examples=sizes[0], test_examples=sizes[1]))
+                data=dict(dataset=spec.train["dataset"], train_examples=len(train_set[0]),
+                          test_examples=len(test_set[0])))
 
 
 def _command(name: str, processes: int = 1, extra: tuple = ()) -> str:
@@ -278,8 +285,8 @@ def remeasure(name: str, out: str | Path | None = None, seed: int = 0) -> dict:
     round_weights(model, weights)
     train_set, test_set = training_data(spec, seed)
     figures = model.quality(test_set, train_set)
-    previous = card.read(out) if (out / "card.json").exists() else \
-        _card_head(spec, spec.train["config"], (len(train_set[0]), len(test_set[0])))
+    previous = card.read(out) if (out / "card.json").exists() else _card_head(spec, spec.train["config"], train_set,
+                                                                              test_set)
     store_weights(model, out, weights)
     measured = dict(weights=weights, date=card.today(), command=_command(name, extra=("--remeasure",)),
                     hardware=card.hardware("cpu"))
