@@ -1,12 +1,17 @@
 """Datasets: toy sets, scikit-learn digits, MNIST / Fashion-MNIST / CIFAR-10 through torchvision, the
 tiny Shakespeare text, and user-supplied points (typed or CSV).
 
-Online, torchvision downloads as usual into the cache folder. Offline, `PLAYGROUND_DATA_DIR` names a
-folder laid out as `mnist/raw/*.gz`, `fashion-mnist/raw/*.gz`, `cifar10/cifar10.npz`,
-`tinyshakespeare/input.txt`; it is only read, never written (files are copied into the cache).
+Online, the files are downloaded into the cache folder (every wait on the network bounded, so a request
+without a network answers in about a second). Offline, `PLAYGROUND_DATA_DIR` names a folder laid out as
+`mnist/raw/*.gz`, `fashion-mnist/raw/*.gz`, `cifar10/cifar10.npz`, `tinyshakespeare/input.txt`; it is only
+read, never written (files are copied into the cache).
 """
 import os
 import shutil
+import socket
+import threading
+import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,6 +26,8 @@ if TYPE_CHECKING:
 DATA_DIR_ENV = "PLAYGROUND_DATA_DIR"
 SHAKESPEARE_URL = "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt"
 MAX_POINTS = 1_000_000
+PROBE_TIMEOUT_S = 1.5  # to learn that a download server does not answer (name lookup included)
+READ_TIMEOUT_S = 30.0  # for a download under way to stall before it is given up
 # The 65 characters of tiny Shakespeare, sorted: a character model's token id is the position in this string.
 SHAKESPEARE_CHARS = "\n !$&',-.3:;?ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
@@ -54,6 +61,50 @@ def _offline_file(*parts) -> Path | None:
     return path if path.exists() else None
 
 
+def _first_reachable(urls: list[str]) -> str | None:
+    """The first of urls whose server accepts a connection within PROBE_TIMEOUT_S, all probed at once, in threads:
+    a name lookup has no timeout of its own."""
+    answered = [False] * len(urls)
+
+    def probe(i: int, url: str) -> None:
+        parts = urllib.parse.urlsplit(url)
+        try:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+            socket.create_connection((parts.hostname, port), timeout=PROBE_TIMEOUT_S).close()
+            answered[i] = True
+        except OSError:
+            pass
+
+    threads = [threading.Thread(target=probe, args=(i, url), daemon=True) for i, url in enumerate(urls)]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + PROBE_TIMEOUT_S
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    return next((url for url, ok in zip(urls, answered) if ok), None)
+
+
+def _intact(path: Path, md5: str) -> bool:
+    from torchvision.datasets.utils import check_integrity
+
+    return check_integrity(str(path), md5)
+
+
+def _download(urls: list[str], path: Path, md5: str | None = None) -> None:
+    """path from the first mirror in urls that answers; every wait bounded. Raises OSError when none can give it."""
+    url = _first_reachable(urls)
+    if url is None:
+        raise OSError(f"no answer from {', '.join(urllib.parse.urlsplit(u).hostname for u in urls)} within "
+                      f"{PROBE_TIMEOUT_S:g} s")
+    part = path.with_name(path.name + ".part")
+    with urllib.request.urlopen(url, timeout=READ_TIMEOUT_S) as response, part.open("wb") as f:
+        shutil.copyfileobj(response, f)
+    if md5 is not None and not _intact(part, md5):
+        part.unlink()
+        raise OSError(f"{url} sent a file with the wrong checksum")
+    part.replace(path)
+
+
 def _missing(name: str, layout: str, error: Exception) -> DatasetUnavailable:
     where = f"{DATA_DIR_ENV}={data_dir()}" if data_dir() else f"{DATA_DIR_ENV} is not set"
     return DatasetUnavailable(
@@ -69,14 +120,17 @@ def mnist(split: str = "train", fashion: bool = False):
     cls, folder, sub = (datasets.FashionMNIST, "fashion-mnist", "FashionMNIST") if fashion else (datasets.MNIST, "mnist", "MNIST")
     raw = _offline_file(folder, "raw")
     target = cache_dir() / sub / "raw"
-    if raw is not None:  # copy the .gz files; torchvision then only checks md5 and extracts
-        target.mkdir(parents=True, exist_ok=True)
+    target.mkdir(parents=True, exist_ok=True)
+    if raw is not None:  # copy the .gz files
         for gz in raw.glob("*.gz"):
             if not (target / gz.name).exists():
                 shutil.copyfile(gz, target / gz.name)
     try:
-        ds = cls(str(cache_dir()), train=(split == "train"), download=True)
-    except Exception as error:  # torchvision raises RuntimeError / URLError when offline
+        for name, md5 in cls.resources:  # download what is missing (torchvision's own download has no timeout)
+            if not (target / name.removesuffix(".gz")).exists() and not _intact(target / name, md5):
+                _download([mirror + name for mirror in cls.mirrors], target / name, md5)
+        ds = cls(str(cache_dir()), train=(split == "train"), download=True)  # every file is here: it only extracts
+    except Exception as error:  # OSError when offline, RuntimeError from torchvision
         raise _missing(sub, f"{folder}/raw/*-idx?-ubyte.gz", error) from error
     return ds.data, ds.targets
 
@@ -93,8 +147,11 @@ def cifar10(split: str = "train"):
             return d[f"x_{key}"], d[f"y_{key}"].astype(np.int64)
     from torchvision import datasets
 
+    cls, root = datasets.CIFAR10, cache_dir()
     try:
-        ds = datasets.CIFAR10(str(cache_dir()), train=(split == "train"), download=True)
+        if not (root / cls.base_folder).exists() and not _intact(root / cls.filename, cls.tgz_md5):
+            _download([cls.url], root / cls.filename, cls.tgz_md5)  # torchvision's own download has no timeout
+        ds = cls(str(root), train=(split == "train"), download=True)  # the archive is here: it only extracts
     except Exception as error:
         raise _missing("CIFAR-10", "cifar10/cifar10.npz", error) from error
     return ds.data, np.asarray(ds.targets, dtype=np.int64)
@@ -107,8 +164,7 @@ def text_corpus() -> str:
         path = cache_dir() / "tinyshakespeare.txt"
         if not path.exists():
             try:
-                with urllib.request.urlopen(SHAKESPEARE_URL, timeout=10) as response:
-                    path.write_bytes(response.read())
+                _download([SHAKESPEARE_URL], path)
             except Exception as error:
                 raise _missing("tiny Shakespeare", "tinyshakespeare/input.txt", error) from error
     return path.read_text(encoding="utf-8")
