@@ -72,7 +72,7 @@ DIGIT_RECIPE = dict(dataset="mnist", train_size=60_000, test_size=10_000, steps=
                           "images, beside the FID of 10,000 training images against the same test images (the floor).")
 
 LATENT_RECIPE = dict(dataset="mnist", train_size=60_000, test_size=10_000, steps=20_000, batch_size=128, lr=1e-3,
-                     warmup=200, save_every=2000,
+                     warmup=200, save_every=2000, weights="float16",
                      notes="Dynamically binarized MNIST: every batch is a fresh Bernoulli draw of the grey pixels; the "
                            "test set is binarized once (seed 0). NLL: importance-weighted bound with k = 100 samples "
                            "over the 10,000 test images. Prior samples: 1,000 decoded z ~ N(0, I) (for the AE, z from "
@@ -100,7 +100,7 @@ SPECS = {spec.name: spec for spec in [
     ModelSpec("flow-moons", "flow", "checkpoints/flow-moons", ("sample", "log_prob", "trajectory"),
               "RealNVP coupling flow (8 layers) trained on the two-moons toy data",
               train=dict(config=dict(dim=2, layers=8, hidden=128), dataset="toy2d:moons", train_size=50_000,
-                         test_size=10_000, steps=4000, batch_size=512, lr=2e-3, save_every=500)),
+                         test_size=10_000, steps=4000, batch_size=512, lr=2e-3, save_every=500, weights="float16")),
     ModelSpec("diffusion-2d", "toy-diffusion", "checkpoints/diffusion-2d", ("sample", "ode_paths", "noise_prediction"),
               "DDPM noise-prediction MLP for four 2-D shapes (moons, 8 gaussians, checkerboard, spirals)",
               train=TOY_RECIPE),
