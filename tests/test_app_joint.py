@@ -28,7 +28,7 @@ def test_joint_gmm_steps_and_animation(client):
     assert ll[1] > ll[0] and "Step 30 of 30" in last[3] and "4 diag components have 19 free parameters" in last[3]
     assert len(last[2]["data"]) == 4
     assert client.predict("moons", 300, 3, "full", 10, 1, api_name="/joint_gmm_animation")
-    with pytest.raises(AppError, match="not in the list of choices|Unknown covariance"):
+    with pytest.raises(AppError, match="Covariance type: choose one of full"):
         client.predict("moons", 300, 3, "weird", 10, 1, 0, 0, api_name="/joint_gmm")
 
 

@@ -23,7 +23,7 @@ def build_app() -> gr.Blocks:
         with gr.Tabs(elem_id="tabs") as tabs:
             for tab in TABS:
                 tab.build_tab(demo)
-        demo.load(_select_tab, None, tabs, api_name=False).then(None, None, None, js=MARK_LINK_READ)
+        demo.load(_select_tab, None, tabs, api_visibility="private").then(None, None, None, js=MARK_LINK_READ)
     return demo
 
 

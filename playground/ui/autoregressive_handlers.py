@@ -2,7 +2,6 @@
 given digit, and text from a character-level GPT-2 (or a hub model) with temperature, top-k and top-p, the
 next-token distribution drawn as it goes. Generators stream; cancelling the event stops the work."""
 
-import gradio as gr
 import numpy as np
 
 from playground import plotting
@@ -20,20 +19,18 @@ TEMPERATURE = (0.0, 2.0)
 
 
 def _label(value):
-    value = checks.choice(str(value) if value is not None else None, "class", CLASSES)
     return None if value == "any" else int(value)
 
 
 def _available(name: str) -> None:
     ok, why = availability(name)
     if not ok:
-        raise gr.Error(f"The pixel model {name} is not available: {why}.")
+        raise checks.user_error(f"The pixel model {name} is not available: {why}.")
 
 
 def sample_digits(label, temperature, n, seed):
     """Generator: (grid of the digits so far, status) every row of pixels."""
-    label, n = _label(label), checks.whole(n, "How many digits", 1, MAX_DIGITS)
-    temperature, seed = checks.number(temperature, "Temperature", *TEMPERATURE), checks.seed(seed)
+    label, seed = _label(label), checks.seed(seed)
     _available(pixels.COMPLETERS["PixelCNN"])
     what = "any digit" if label is None else f"the digit {label}"
     for done, total, x in pixels.sample_stream(n, label, temperature, seed):
@@ -44,8 +41,7 @@ def sample_digits(label, temperature, n, seed):
 
 
 def _digit(index):
-    images, _ = checks.mnist_test()
-    return pixels.binary_digit(images[checks.whole(index, "Test digit index", 0, len(images) - 1)])
+    return pixels.binary_digit(checks.mnist_test()[0][index])
 
 
 def load_digit(index):
@@ -55,23 +51,20 @@ def load_digit(index):
 
 
 def _region(region, editor) -> np.ndarray:
-    region = checks.choice(region, "region", REGIONS)
     if region == "bottom half":
         return pixels.bottom_half()
     layers = (editor or {}).get("layers") or []
     if not layers or layers[0] is None:
-        raise gr.Error("Paint the region to fill on the digit first (the brush), or choose 'bottom half'.")
+        raise checks.user_error("Paint the region to fill on the digit first (the brush), or choose 'bottom half'.")
     missing = pixels.mask_from_layer(np.asarray(layers[0]))
     if not missing.any():
-        raise gr.Error("The painted region is empty: paint over the pixels to fill, or choose 'bottom half'.")
+        raise checks.user_error("The painted region is empty: paint over the pixels to fill, or choose 'bottom half'.")
     return missing
 
 
 def complete(index, editor, region, model, k, label, temperature, seed):
     """Generator: (the given digit with the region to fill in red, the completions so far, status)."""
-    model = checks.choice(model, "model", list(pixels.COMPLETERS))
-    k, label = checks.whole(k, "Completions", 1, MAX_COMPLETIONS), _label(label)
-    temperature, seed = checks.number(temperature, "Temperature", *TEMPERATURE), checks.seed(seed)
+    label, seed = _label(label), checks.seed(seed)
     digit, missing = _digit(index), _region(region, editor)
     _available(pixels.COMPLETERS[model])
     given = pixels.masked_picture(digit, missing)
@@ -85,33 +78,26 @@ def complete(index, editor, region, model, k, label, temperature, seed):
 
 
 def _text_model(name):
-    name = checks.choice(name, "text model", TEXT_MODELS)
     ok, why = availability(name)
     if not ok:
         where = "the Hugging Face Hub" if get_spec(name).hub else "a shipped checkpoint"
-        raise gr.Error(f"{name} needs {where}, which is not available here: {why}.")
+        raise checks.user_error(f"{name} needs {where}, which is not available here: {why}.")
     try:
         return text.load_text_model(name)
     except HubUnavailable as error:
-        raise gr.Error(str(error)) from None
-
-
-def _sampling(temperature, top_k, top_p):
-    return (checks.number(temperature, "Temperature", *TEMPERATURE), checks.whole(top_k, "Top-k", 0, 1000),
-            checks.number(top_p, "Top-p", 0.01, 1.0))
+        raise checks.user_error(str(error)) from None
 
 
 def _prompt_ids(tokenizer, prompt):
     try:
         return text.check_prompt(tokenizer, prompt, MAX_PROMPT)
     except ValueError as error:
-        raise gr.Error(str(error)) from None
+        raise checks.user_error(str(error)) from None
 
 
 def generate(name, prompt, temperature, top_k, top_p, length, seed):
     """Generator: (text so far, next-token distribution at the last step, status), a few tokens at a time."""
-    temperature, top_k, top_p = _sampling(temperature, top_k, top_p)
-    length, seed = checks.whole(length, "Length", 1, MAX_TOKENS), checks.seed(seed)
+    seed = checks.seed(seed)
     model, tokenizer = _text_model(name)
     _prompt_ids(tokenizer, prompt)
     top_k = min(top_k, len(tokenizer))  # keeping the top 100 of 65 characters keeps them all
@@ -119,7 +105,7 @@ def generate(name, prompt, temperature, top_k, top_p, length, seed):
     try:
         stream = text.stream_text(model, tokenizer, prompt, length, temperature, top_k, top_p, seed, every=every)
     except ValueError as error:
-        raise gr.Error(str(error)) from None
+        raise checks.user_error(str(error)) from None
     for event in stream:
         view, n = event["view"], len(event["new_ids"])
         status = (f"{n} of {length} tokens · nucleus {view['nucleus_size']} token(s) · entropy "
@@ -132,7 +118,6 @@ def generate(name, prompt, temperature, top_k, top_p, length, seed):
 
 def next_token(name, prompt, current, temperature, top_k, top_p, seed):
     """One token at a time: the distribution for the text so far, and the text with the chosen token added."""
-    temperature, top_k, top_p = _sampling(temperature, top_k, top_p)
     seed = checks.seed(seed)
     model, tokenizer = _text_model(name)
     _prompt_ids(tokenizer, prompt)
@@ -142,7 +127,7 @@ def next_token(name, prompt, current, temperature, top_k, top_p, seed):
         step = text.step_one_token(model, tokenizer, context, temperature, min(top_k, len(tokenizer)), top_p,
                                    seed + len(ids))
     except ValueError as error:
-        raise gr.Error(str(error)) from None
+        raise checks.user_error(str(error)) from None
     token = step["token"].replace("\n", "⏎").replace(" ", "␣")
     view = step["view"]
     status = (f"Chose **{token}** from {view['nucleus_size']} token(s) left after the filters (entropy "

@@ -4,6 +4,7 @@ distribution is drawn: what the filters keep and cut, its entropy and the nucleu
 import gradio as gr
 
 from playground.ui import autoregressive_handlers as h
+from playground.ui import checks
 from playground.ui.urlstate import query_value, sync_url, tab_query
 
 TAB_ID = "autoregressive"
@@ -23,10 +24,10 @@ def build_tab(demo: gr.Blocks) -> None:
         gr.Markdown("#### Digits, pixel by pixel (gated PixelCNN)")
         with gr.Row():
             with gr.Column(scale=1, min_width=260):
-                label = gr.Dropdown(h.CLASSES, value=DEFAULTS["label"], label="Digit class")
-                ptemp = gr.Slider(*h.TEMPERATURE, value=DEFAULTS["ptemp"], step=0.05, label="Pixel temperature")
-                n = gr.Slider(1, h.MAX_DIGITS, value=DEFAULTS["n"], step=1, label="How many digits")
-                pseed = gr.Number(DEFAULTS["pseed"], precision=0, label="Pixel seed (any whole number, used mod 2^32)")
+                label = checks.Dropdown(h.CLASSES, value=DEFAULTS["label"], label="Digit class")
+                ptemp = checks.Slider(*h.TEMPERATURE, value=DEFAULTS["ptemp"], step=0.05, label="Pixel temperature")
+                n = checks.Slider(1, h.MAX_DIGITS, value=DEFAULTS["n"], step=1, label="How many digits")
+                pseed = checks.Number(DEFAULTS["pseed"], precision=0, label="Pixel seed (any whole number, used mod 2^32)")
                 with gr.Row():
                     pgo = gr.Button("Draw digits", variant="primary", elem_id="ar-digits-go")
                     pstop = gr.Button("Stop", variant="stop", elem_id="ar-digits-stop")
@@ -36,15 +37,16 @@ def build_tab(demo: gr.Blocks) -> None:
         gr.Markdown("#### Complete a partly given digit")
         with gr.Row():
             with gr.Column(scale=1, min_width=300):
-                index = gr.Number(DEFAULTS["index"], precision=0, label="Test digit index (0 to 9,999)")
-                editor = gr.ImageEditor(label="Paint the region to fill", type="numpy", canvas_size=(280, 280),
+                index = checks.Number(DEFAULTS["index"], precision=0, minimum=0, maximum=9999,
+                                      label="Test digit index (0 to 9,999)")
+                editor = checks.ImageEditor(label="Paint the region to fill", type="numpy", canvas_size=(280, 280),
                                         sources=(), layers=False, height=340, interactive=True,
                                         brush=gr.Brush(colors=["#e03030"], default_size=30), elem_id="ar-editor")
-                region = gr.Radio(h.REGIONS, value=DEFAULTS["region"], label="Fill")
-                cmodel = gr.Radio(list(h.pixels.COMPLETERS), value=DEFAULTS["cmodel"], label="Completion model")
-                k = gr.Slider(1, h.MAX_COMPLETIONS, value=DEFAULTS["k"], step=1, label="Completions")
-                clabel = gr.Dropdown(h.CLASSES, value=DEFAULTS["clabel"], label="Class for the PixelCNN")
-                cseed = gr.Number(DEFAULTS["cseed"], precision=0, label="Completion seed")
+                region = checks.Radio(h.REGIONS, value=DEFAULTS["region"], label="Fill")
+                cmodel = checks.Radio(list(h.pixels.COMPLETERS), value=DEFAULTS["cmodel"], label="Completion model")
+                k = checks.Slider(1, h.MAX_COMPLETIONS, value=DEFAULTS["k"], step=1, label="Completions")
+                clabel = checks.Dropdown(h.CLASSES, value=DEFAULTS["clabel"], label="Class for the PixelCNN")
+                cseed = checks.Number(DEFAULTS["cseed"], precision=0, label="Completion seed")
                 with gr.Row():
                     cgo = gr.Button("Complete", variant="primary", elem_id="ar-complete-go")
                     cstop = gr.Button("Stop", variant="stop", elem_id="ar-complete-stop")
@@ -57,15 +59,15 @@ def build_tab(demo: gr.Blocks) -> None:
         gr.Markdown("#### Text, one token at a time")
         with gr.Row():
             with gr.Column(scale=1, min_width=300):
-                model = gr.Dropdown(h.TEXT_MODELS, value=DEFAULTS["model"], label="Text model")
+                model = checks.Dropdown(h.TEXT_MODELS, value=DEFAULTS["model"], label="Text model")
                 prompt = gr.Textbox(DEFAULTS["prompt"], lines=3, label="Prompt", max_length=h.MAX_PROMPT)
-                temp = gr.Slider(*h.TEMPERATURE, value=DEFAULTS["temp"], step=0.05, label="Temperature (0 = greedy)",
+                temp = checks.Slider(*h.TEMPERATURE, value=DEFAULTS["temp"], step=0.05, label="Temperature (0 = greedy)",
                                  elem_id="ar-temperature")
-                top_k = gr.Slider(0, 100, value=DEFAULTS["top_k"], step=1, label="Top-k (0 = off)")
-                top_p = gr.Slider(0.01, 1.0, value=DEFAULTS["top_p"], step=0.01, label="Top-p (1 = off)",
+                top_k = checks.Slider(0, 100, value=DEFAULTS["top_k"], step=1, label="Top-k (0 = off)")
+                top_p = checks.Slider(0.01, 1.0, value=DEFAULTS["top_p"], step=0.01, label="Top-p (1 = off)",
                                   elem_id="ar-top-p")
-                length = gr.Slider(1, h.MAX_TOKENS, value=DEFAULTS["length"], step=1, label="Tokens to generate")
-                seed = gr.Number(DEFAULTS["seed"], precision=0, label="Text seed")
+                length = checks.Slider(1, h.MAX_TOKENS, value=DEFAULTS["length"], step=1, label="Tokens to generate")
+                seed = checks.Number(DEFAULTS["seed"], precision=0, label="Text seed")
                 with gr.Row():
                     go = gr.Button("Generate", variant="primary", elem_id="ar-text-go")
                     one = gr.Button("Next token", elem_id="ar-text-next")
@@ -90,9 +92,9 @@ def build_tab(demo: gr.Blocks) -> None:
                     clabel=clabel, cseed=cseed, model=model, prompt=prompt, temp=temp, top_k=top_k, top_p=top_p,
                     length=length, seed=seed)
     sync_url(tab, TAB_ID, settings)
-    demo.load(_restore, None, list(settings.values()), api_name=False).then(
-        _editor_on_load, index, editor, api_name=False).then(
-        _text_if_linked, text_in, [output, chart, tstatus], concurrency_id="compute")
+    demo.load(_restore, None, list(settings.values()), api_visibility="private").then(
+        _editor_on_load, index, editor, api_visibility="private").then(
+        _text_if_linked, text_in, [output, chart, tstatus], api_visibility="private", concurrency_id="compute")
 
 
 def _restore(request: gr.Request):

@@ -1,20 +1,20 @@
-"""Handlers of the Density estimation tab: validate the input, call the lab, build the figures.
-
-Bad input raises `gr.Error` with a message a student can act on; a stated clamp is reported in the
-info line instead where a sensible value exists.
+"""Handlers of the Density estimation tab: settings already checked by the tab's widgets (playground.ui.checks) in,
+figures out. Typed numbers and uploaded CSVs are checked here: bad ones raise `gr.Error` with a message a student
+can act on; a stated clamp is reported in the info line instead where a sensible value exists.
 """
 import math
 import time
 
 import gradio as gr
+from pandas.errors import EmptyDataError
 
 from playground import plotting
-from playground.data import MAX_POINTS, PointsError, parse_points, read_points_csv
+from playground.data import PointsError, parse_points, read_points_csv
 from playground.device import get_device
 from playground.models.bandwidth import BandwidthError
-from playground.models.kde import KERNELS
 from playground.tasks.density import DensityLab, curse_of_dimensionality, lab_for
 from playground.toydata import TOY_1D, TOY_2D, toy_sample
+from playground.ui import checks
 
 TYPED, UPLOADED = "typed numbers", "uploaded CSV"
 RULES = [("manual (slider)", "manual"), ("Scott", "scott"), ("Silverman", "silverman"),
@@ -32,8 +32,6 @@ def rule_choices(dim: str) -> list:
 
 def on_dim_change(dim: str, dataset: str, rule: str):
     """Switching 1-D / 2-D swaps the data and rule choices (keeping what still fits) and the 2-D view."""
-    if dim not in ("1-D", "2-D"):
-        raise gr.Error("Dimension must be '1-D' or '2-D'.")
     datasets, rules = dataset_choices(dim), rule_choices(dim)
     dataset = dataset if dataset in datasets else datasets[1 if dim == "1-D" else 0]
     rule = rule if rule in [v for _, v in rules] else "silverman"
@@ -44,29 +42,21 @@ def on_dim_change(dim: str, dataset: str, rule: str):
 def read_upload(path, dim: str):
     """Parse an uploaded CSV into a lab kept only in this browser session's state (never shared, never saved)."""
     if path is None:
-        raise gr.Error("No file was uploaded.")
+        raise checks.user_error("No file was uploaded.")
     try:
         points = read_points_csv(path, 1 if dim == "1-D" else 2)
     except PointsError as error:
-        raise gr.Error(f"That CSV cannot be used: {error}") from None
+        raise checks.user_error(f"That CSV cannot be used: {error}") from None
+    except EmptyDataError:  # pandas, for a header and no rows
+        raise checks.user_error("That CSV cannot be used: it has no data rows.") from None
     return DensityLab(points, None, 0, get_device()), gr.Dropdown(value=UPLOADED)
-
-
-def _checked_int(value, name: str, lo: int, hi: int) -> int:
-    if value is None or not math.isfinite(float(value)):
-        raise gr.Error(f"{name} must be a whole number between {lo:,} and {hi:,}.")
-    value = int(round(float(value)))
-    if not lo <= value <= hi:
-        raise gr.Error(f"{name} must be between {lo:,} and {hi:,} (got {value:,}).")
-    return value
 
 
 def _lab(dim: str, dataset: str, n, seed, typed: str, uploaded) -> DensityLab:
     d = 1 if dim == "1-D" else 2
     table = TOY_1D if d == 1 else TOY_2D
     if dataset in table:
-        n = _checked_int(n, "Sample size N", 1, MAX_POINTS)
-        seed = abs(_checked_int(seed, "Seed", -(2 ** 63), 2 ** 63)) % 2 ** 32  # any integer; numpy wants 0..2^32
+        seed = checks.seed(seed)
         toy = table[dataset]
         return lab_for((d, dataset, toy.fixed_n or n, seed),
                        lambda: DensityLab(toy_sample(dataset, n, seed, d), toy.pdf, seed, get_device()))
@@ -74,28 +64,23 @@ def _lab(dim: str, dataset: str, n, seed, typed: str, uploaded) -> DensityLab:
         try:
             return DensityLab(parse_points(typed, d), None, 0, get_device())
         except PointsError as error:
-            raise gr.Error(f"Your numbers cannot be used: {error}") from None
+            raise checks.user_error(f"Your numbers cannot be used: {error}") from None
     if dataset == UPLOADED:
         if uploaded is None:
-            raise gr.Error("No CSV uploaded yet: upload a file with one number per row (1-D) or x, y columns (2-D).")
+            raise checks.user_error("No CSV uploaded yet: upload a file with one number per row (1-D) or x, y columns (2-D).")
         if uploaded.dim != d:
-            raise gr.Error(f"The uploaded CSV was read for the other dimension: upload it again in {dim}.")
+            raise checks.user_error(f"The uploaded CSV was read for the other dimension: upload it again in {dim}.")
         return uploaded
-    raise gr.Error(f"Unknown data set '{dataset}' for {dim} data.")
+    raise checks.user_error(f"Unknown data set '{dataset}' for {dim} data.")
 
 
 def estimate(dim, dataset, n, seed, typed, kernel, log10_h, rule, view, show_true, uploaded=None):
-    """The whole picture for one setting: density figure, held-out curve, info line, bandwidth, rule."""
+    """The whole picture for one setting (checked by the tab's widgets): density figure, held-out curve, info line,
+    bandwidth, rule."""
     started = time.perf_counter()
-    if kernel not in KERNELS:
-        raise gr.Error(f"Unknown kernel '{kernel}'. Choose one of {', '.join(KERNELS)}.")
-    if rule not in dict((v, k) for k, v in RULES):
-        raise gr.Error(f"Unknown bandwidth rule '{rule}'.")
     lab = _lab(dim, dataset, n, seed, typed, uploaded)
     notes = []
-    if rule == "manual":
-        if log10_h is None or not math.isfinite(float(log10_h)):
-            raise gr.Error("The bandwidth must be a number (log10 of h).")
+    if rule == "manual":  # the slider keeps to its range; a direct call is clamped to it
         clamped = min(max(float(log10_h), LOG10_H_RANGE[0]), LOG10_H_RANGE[1])
         if clamped != float(log10_h):
             notes.append(f"bandwidth clamped to h = 10^{clamped:g} (allowed 10^{LOG10_H_RANGE[0]:g} to 10^{LOG10_H_RANGE[1]:g})")
@@ -104,7 +89,7 @@ def estimate(dim, dataset, n, seed, typed, kernel, log10_h, rule, view, show_tru
         try:
             h = lab.rule(rule, kernel)
         except BandwidthError as error:
-            raise gr.Error(f"{dict((v, k) for k, v in RULES)[rule]}: {error}") from None
+            raise checks.user_error(f"{dict((v, k) for k, v in RULES)[rule]}: {error}") from None
         h = min(max(h, 10 ** LOG10_H_RANGE[0]), 10 ** LOG10_H_RANGE[1])
     est = lab.estimate(h, kernel, with_true=bool(show_true))
     title = f"{kernel} kernel, h = {h:.4g}, N = {lab.n:,}"
@@ -128,11 +113,9 @@ def _describe(dim: str, dataset: str) -> str:
     return f" of {toy.blurb}" if toy else ""
 
 
-def estimate_manual(*args):
-    """The slider moved by hand: the bandwidth is now manual."""
-    args = list(args)
-    args[7] = "manual"
-    return estimate(*args)
+def estimate_manual(dim, dataset, n, seed, typed, kernel, log10_h, rule, view, show_true, uploaded=None):
+    """The slider moved by hand: the bandwidth is now manual (whatever the rule was)."""
+    return estimate(dim, dataset, n, seed, typed, kernel, log10_h, "manual", view, show_true, uploaded)
 
 
 def _heldout_figure(lab: DensityLab, kernel: str, h: float):
@@ -146,9 +129,7 @@ def _heldout_figure(lab: DensityLab, kernel: str, h: float):
 
 def curse(n, seed):
     """KDE against a fitted Gaussian as the dimension grows from 1 to 10."""
-    n = _checked_int(n, "Training points per dimension", 50, 5000)
-    seed = abs(_checked_int(seed, "Seed", -(2 ** 63), 2 ** 63)) % 2 ** 32
-    rows = curse_of_dimensionality(n=n, seed=seed)
+    rows = curse_of_dimensionality(n=n, seed=checks.seed(seed))
     fig = plotting.curse_figure(rows, f"Error against the true density as the dimension grows (N = {n:,})")
     cross = next((r["dim"] for r in rows if r["kde"] > r["gauss"]), None)
     verdict = (f"KDE is closer to the truth up to d = {cross - 1}; from d = {cross} the simple Gaussian wins."

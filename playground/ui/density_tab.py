@@ -3,6 +3,7 @@ the curse of dimensionality. Thin wiring: the handlers live in density_handlers.
 import gradio as gr
 
 from playground.models.kde import KERNELS
+from playground.ui import checks
 from playground.ui import density_handlers as h
 from playground.ui.urlstate import query_value, sync_url, tab_query
 
@@ -20,20 +21,20 @@ def build_tab(demo: gr.Blocks) -> None:
         uploaded = gr.State(None)
         with gr.Row():
             with gr.Column(scale=1, min_width=300):
-                dim = gr.Radio(["1-D", "2-D"], value="1-D", label="Dimension")
-                dataset = gr.Dropdown(h.dataset_choices("1-D"), value="bimodal mixture", label="Data", allow_custom_value=True)
+                dim = checks.Radio(["1-D", "2-D"], value="1-D", label="Dimension")
+                dataset = checks.Dropdown(h.dataset_choices("1-D"), value="bimodal mixture", label="Data", allow_custom_value=True)
                 with gr.Row():
-                    n = gr.Number(1000, label="Sample size N (1 to 1,000,000)", precision=0, minimum=1, maximum=1_000_000)
-                    seed = gr.Number(0, label="Seed", precision=0)
+                    n = checks.Number(1000, label="Sample size N (1 to 1,000,000)", precision=0, minimum=1, maximum=1_000_000)
+                    seed = checks.Number(0, label="Seed", precision=0)
                 typed = gr.Textbox(label="Your numbers (1-D: separated by commas or spaces; 2-D: 'x, y' per line)",
                                    placeholder="-2.1, -1.3, -0.4, 1.9, 5.1, 6.2", lines=2)
                 csv = gr.File(label="Upload a CSV (one column for 1-D, x and y columns for 2-D; up to 1,000,000 rows)",
                               file_types=[".csv", ".txt"], type="filepath", elem_id="density-csv")
-                kernel = gr.Radio(list(KERNELS), value="gaussian", label="Kernel")
-                log_h = gr.Slider(*h.LOG10_H_RANGE, value=-0.5, step=0.01, label="Bandwidth: log10 h")
-                rule = gr.Radio(h.rule_choices("1-D"), value="silverman", label="Bandwidth rule")
-                view = gr.Radio(["heatmap", "contours"], value="heatmap", label="2-D view", visible=False)
-                show_true = gr.Checkbox(True, label="Show the true density (when known)")
+                kernel = checks.Radio(list(KERNELS), value="gaussian", label="Kernel")
+                log_h = checks.Slider(*h.LOG10_H_RANGE, value=-0.5, step=0.01, label="Bandwidth: log10 h")
+                rule = checks.Radio(h.rule_choices("1-D"), value="silverman", label="Bandwidth rule")
+                view = checks.Radio(["heatmap", "contours"], value="heatmap", label="2-D view", visible=False)
+                show_true = checks.Checkbox(True, label="Show the true density (when known)")
             with gr.Column(scale=2):
                 plot = gr.Plot(label="Density estimate", elem_id="density-plot")
                 info = gr.Markdown(elem_id="density-info")
@@ -42,8 +43,8 @@ def build_tab(demo: gr.Blocks) -> None:
             gr.Markdown("Data from a two-component mixture in d dimensions; each model is fitted on N points and "
                         "scored on 2,000 held-out points. KDE needs exponentially more data as d grows.")
             with gr.Row():
-                curse_n = gr.Number(1000, label="Training points N", precision=0, minimum=50, maximum=5000)
-                curse_seed = gr.Number(0, label="Seed (curse)", precision=0)
+                curse_n = checks.Number(1000, label="Training points N", precision=0, minimum=50, maximum=5000)
+                curse_seed = checks.Number(0, label="Seed (curse)", precision=0)
                 curse_btn = gr.Button("Run the experiment", variant="primary")
             curse_plot = gr.Plot(label="Curse of dimensionality")
             curse_text = gr.Markdown()
@@ -52,22 +53,22 @@ def build_tab(demo: gr.Blocks) -> None:
     outputs = [plot, heldout, info, log_h, rule]
     # Computations follow user actions (.input); programmatic updates (a restored link, a rule's
     # bandwidth) would otherwise cascade into estimates made from half-updated settings.
-    dim.input(h.on_dim_change, [dim, dataset, rule], [dataset, rule, view], api_name="density_dimension").then(
-        h.estimate, settings + [uploaded], outputs, concurrency_id="compute")
+    dim.input(h.on_dim_change, [dim, dataset, rule], [dataset, rule, view], api_visibility="private").then(
+        h.estimate, settings + [uploaded], outputs, api_visibility="private", concurrency_id="compute")
     gr.on([c.input for c in (dataset, n, seed, kernel, rule, view, show_true)], h.estimate,
           settings + [uploaded], outputs, api_name="density", trigger_mode="always_last", concurrency_id="compute")
     log_h.input(h.estimate_manual, settings + [uploaded], outputs, api_name="density_bandwidth",
                 trigger_mode="always_last", concurrency_id="compute")
-    typed.submit(lambda: gr.Dropdown(value=h.TYPED), None, dataset, api_name="density_typed").then(
-        h.estimate, settings + [uploaded], outputs, concurrency_id="compute")
+    typed.submit(lambda: gr.Dropdown(value=h.TYPED), None, dataset, api_visibility="private").then(
+        h.estimate, settings + [uploaded], outputs, api_visibility="private", concurrency_id="compute")
     csv.upload(h.read_upload, [csv, dim], [uploaded, dataset], api_name="density_upload").success(
-        h.estimate, settings + [uploaded], outputs, concurrency_id="compute")
+        h.estimate, settings + [uploaded], outputs, api_visibility="private", concurrency_id="compute")
     curse_btn.click(h.curse, [curse_n, curse_seed], [curse_plot, curse_text], api_name="density_curse",
                     concurrency_id="compute")
     sync_url(tab, TAB_ID, dict(dim=dim, data=dataset, n=n, seed=seed, pts=typed, kernel=kernel, bw=log_h, rule=rule,
                           view=view, true=show_true))
-    demo.load(_restore, None, settings, api_name=False).then(
-        h.estimate, settings + [uploaded], outputs, concurrency_id="compute")
+    demo.load(_restore, None, settings, api_visibility="private").then(
+        h.estimate, settings + [uploaded], outputs, api_visibility="private", concurrency_id="compute")
 
 
 def _restore(request: gr.Request):

@@ -8,8 +8,8 @@ import gradio as gr
 
 from playground import plotting
 from playground.data import DatasetUnavailable
-from playground.models.diffusion import MAX_STEPS, SAMPLERS
-from playground.registry import SHAPES_2D, availability
+from playground.models.diffusion import MAX_STEPS
+from playground.registry import availability
 from playground.tasks import diffusion_lab as lab
 from playground.tasks.evaluate import read_digits
 from playground.ui import checks
@@ -21,17 +21,15 @@ MAX_GUIDANCE = 10.0
 
 def forward(source, shape, digit, t, seed):
     """x_0 beside x_t, and where t sits on the schedule."""
-    t, seed = checks.whole(t, "t", 0, 999), checks.seed(seed)
-    if shape not in SHAPES_2D:
-        raise gr.Error(f"Unknown shape '{shape}'.")
+    seed = checks.seed(seed)
     alpha_bar, log_snr = lab.schedule()
     sched = plotting.schedule_figure(alpha_bar, log_snr, t, "Noise schedule (cosine)")
     note = f"t = {t}: alpha_bar = {alpha_bar[t]:.4f}, noise std = {math.sqrt(1 - alpha_bar[t]):.3f}, log SNR = {log_snr[t]:.2f}"
     if source == "MNIST digit":
         try:
-            x0, xt = lab.forward_noise("digit", checks.whole(digit, "Digit index", 0, 9999), t, seed)
+            x0, xt = lab.forward_noise("digit", digit, t, seed)
         except DatasetUnavailable as error:
-            raise gr.Error(str(error)) from None
+            raise checks.user_error(str(error)) from None
         gallery = [(lab.digit_grid(x0, scale=8), "x_0"), (lab.digit_grid(xt, scale=8), f"x_t, t = {t}")]
         return gr.Plot(visible=False), gr.Gallery(value=gallery, visible=True), sched, note
     x0, xt = lab.forward_noise("shape", shape, t, seed)
@@ -41,14 +39,8 @@ def forward(source, shape, digit, t, seed):
 
 def reverse(shape, sampler, steps, eta, particles, seed, score_t):
     """Particles from noise to the shape with the chosen sampler, and the score field at score_t."""
-    if shape not in SHAPES_2D or sampler not in SAMPLERS:
-        raise gr.Error("Choose a known shape and sampler.")
-    steps = checks.whole(steps, f"Steps for {sampler}", 1, MAX_STEPS[sampler])
-    if eta is None or not 0 <= float(eta) <= 1:
-        raise gr.Error("eta must be between 0 (deterministic DDIM) and 1 (DDPM-like noise).")
-    n = checks.whole(particles, "Particles", 10, 3000)
-    seed, score_t = checks.seed(seed), checks.whole(score_t, "Score t", 0, 999)
-    paths = lab.reverse_2d(shape, sampler, steps, float(eta), n, seed)
+    steps = checks.whole(steps, f"Steps for {sampler}", 1, MAX_STEPS[sampler])  # the slider allows the most of any
+    paths = lab.reverse_2d(shape, sampler, steps, eta, particles, checks.seed(seed))
     points, scores = lab.score_field(shape, score_t)
     title = f"{sampler}, {steps} steps" + (f", eta = {float(eta):g}" if sampler == "ddim" else "") + f" · score at t = {score_t}"
     return plotting.particles_animation(paths, title, points, scores)
@@ -56,17 +48,11 @@ def reverse(shape, sampler, steps, eta, particles, seed, score_t):
 
 def sample_digits(sampler, steps, eta, guidance, label, batch, seed, model=lab.DIGIT_MODELS[0]):
     """Generator: (x_t frame, predicted x_0 frame, status, annotated samples, trajectory strip) updates."""
-    sampler = checks.choice(sampler, "sampler", list(SAMPLERS))
-    steps = checks.whole(steps, f"Steps for {sampler}", 1, MAX_STEPS[sampler])
-    eta = checks.number(eta, "eta", 0.0, 1.0)
-    guidance = checks.number(guidance, "Guidance scale", 0.0, MAX_GUIDANCE)
-    label = checks.choice(str(label) if label is not None else None, "class", LABELS)
-    n = checks.whole(batch, "Batch size", 1, MAX_BATCH)
-    seed = checks.seed(seed)
-    model = checks.choice(model, "digit model", lab.DIGIT_MODELS)
+    steps = checks.whole(steps, f"Steps for {sampler}", 1, MAX_STEPS[sampler])  # the slider allows the most of any
+    n, seed = batch, checks.seed(seed)
     ok, why = availability(model)
     if not ok:
-        raise gr.Error(f"The MNIST diffusion model {model} is not available: {why}.")
+        raise checks.user_error(f"The MNIST diffusion model {model} is not available: {why}.")
     digit = None if label == "random" else int(label)
     for event in lab.digit_stream(sampler, steps, eta, guidance, digit, n, seed, name=model):
         if event[0] == "frame":

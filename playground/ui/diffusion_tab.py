@@ -5,6 +5,7 @@ import gradio as gr
 from playground.models.diffusion import SAMPLERS
 from playground.registry import SHAPES_2D
 from playground.tasks.diffusion_lab import DIGIT_MODELS, streams_at_once
+from playground.ui import checks
 from playground.ui.diffusion_handlers import LABELS, MAX_BATCH, MAX_GUIDANCE, forward, reverse, sample_digits
 from playground.ui.urlstate import query_value, sync_url, tab_query
 
@@ -27,11 +28,12 @@ def build_tab(demo: gr.Blocks) -> None:
         with gr.Row():
             with gr.Column(scale=1, min_width=260):
                 gr.Markdown("#### Forward process")
-                source = gr.Radio(["2-D shape", "MNIST digit"], value=DEFAULTS["source"], label="Noise what")
-                shape = gr.Dropdown(SHAPES_2D, value=DEFAULTS["shape"], label="Shape")
-                digit = gr.Number(DEFAULTS["digit"], label="MNIST test digit index (0 to 9,999)", precision=0)
-                t = gr.Slider(0, 999, value=DEFAULTS["t"], step=1, label="Timestep t")
-                seed = gr.Number(DEFAULTS["seed"], label="Seed", precision=0)
+                source = checks.Radio(["2-D shape", "MNIST digit"], value=DEFAULTS["source"], label="Noise what")
+                shape = checks.Dropdown(SHAPES_2D, value=DEFAULTS["shape"], label="Shape")
+                digit = checks.Number(DEFAULTS["digit"], label="MNIST test digit index (0 to 9,999)", precision=0, minimum=0,
+                                      maximum=9999)
+                t = checks.Slider(0, 999, value=DEFAULTS["t"], step=1, label="Timestep t")
+                seed = checks.Number(DEFAULTS["seed"], label="Seed", precision=0)
             with gr.Column(scale=2):
                 with gr.Row():
                     points = gr.Plot(label="x_0 and x_t (shape)", elem_id="diffusion-forward-plot")
@@ -42,29 +44,29 @@ def build_tab(demo: gr.Blocks) -> None:
         gr.Markdown("#### Reverse process (2-D)")
         with gr.Row():
             with gr.Column(scale=1, min_width=260):
-                sampler = gr.Radio(list(SAMPLERS), value=DEFAULTS["sampler"], label="Sampler", elem_id="diffusion-sampler")
-                steps = gr.Slider(1, 1000, value=DEFAULTS["steps"], step=1,
+                sampler = checks.Radio(list(SAMPLERS), value=DEFAULTS["sampler"], label="Sampler", elem_id="diffusion-sampler")
+                steps = checks.Slider(1, 1000, value=DEFAULTS["steps"], step=1,
                                   label="Steps (DPM-Solver++ and the Euler samplers stop at 500)")
-                eta = gr.Slider(0, 1, value=DEFAULTS["eta"], step=0.05, label="eta (DDIM only)")
-                particles = gr.Slider(10, 3000, value=DEFAULTS["n"], step=10, label="Particles")
-                score_t = gr.Slider(0, 999, value=DEFAULTS["score_t"], step=1, label="Show the score at t")
+                eta = checks.Slider(0, 1, value=DEFAULTS["eta"], step=0.05, label="eta (DDIM only)")
+                particles = checks.Slider(10, 3000, value=DEFAULTS["n"], step=10, label="Particles")
+                score_t = checks.Slider(0, 999, value=DEFAULTS["score_t"], step=1, label="Show the score at t")
                 button = gr.Button("Sample", variant="primary")
             with gr.Column(scale=2):
                 animation = gr.Plot(label="Particles from noise to data", elem_id="diffusion-reverse-plot")
         gr.Markdown("#### Reverse process (MNIST digits)")
         with gr.Row():
             with gr.Column(scale=1, min_width=260):
-                d_sampler = gr.Radio(list(SAMPLERS), value=DEFAULTS["dsampler"], label="Digit sampler",
+                d_sampler = checks.Radio(list(SAMPLERS), value=DEFAULTS["dsampler"], label="Digit sampler",
                                      elem_id="digits-sampler")
-                d_steps = gr.Slider(1, 1000, value=DEFAULTS["dsteps"], step=1, elem_id="digits-steps",
+                d_steps = checks.Slider(1, 1000, value=DEFAULTS["dsteps"], step=1, elem_id="digits-steps",
                                     label="Digit steps (DPM-Solver++ and the Euler samplers stop at 500)")
-                d_eta = gr.Slider(0, 1, value=DEFAULTS["deta"], step=0.05, label="Digit eta (DDIM only)")
-                guidance = gr.Slider(0, MAX_GUIDANCE, value=DEFAULTS["w"], step=0.5, elem_id="digits-guidance",
+                d_eta = checks.Slider(0, 1, value=DEFAULTS["deta"], step=0.05, label="Digit eta (DDIM only)")
+                guidance = checks.Slider(0, MAX_GUIDANCE, value=DEFAULTS["w"], step=0.5, elem_id="digits-guidance",
                                      label="Guidance scale w (0 = unconditional, 1 = no guidance)")
-                label = gr.Dropdown(LABELS, value=DEFAULTS["label"], label="Digit to draw", elem_id="digits-label")
-                batch = gr.Slider(1, MAX_BATCH, value=DEFAULTS["batch"], step=1, label="How many digits")
-                d_seed = gr.Number(DEFAULTS["dseed"], precision=0, label="Sampling seed (any whole number, used mod 2^32)")
-                d_model = gr.Radio(list(DIGIT_MODELS), value=DEFAULTS["dmodel"], elem_id="digits-model",
+                label = checks.Dropdown(LABELS, value=DEFAULTS["label"], label="Digit to draw", elem_id="digits-label")
+                batch = checks.Slider(1, MAX_BATCH, value=DEFAULTS["batch"], step=1, label="How many digits")
+                d_seed = checks.Number(DEFAULTS["dseed"], precision=0, label="Sampling seed (any whole number, used mod 2^32)")
+                d_model = checks.Radio(list(DIGIT_MODELS), value=DEFAULTS["dmodel"], elem_id="digits-model",
                                    label="Digit model (the fast one has a quarter of the UNet's parameters)")
                 with gr.Row():
                     go = gr.Button("Generate digits", variant="primary", elem_id="digits-go")
@@ -96,9 +98,9 @@ def build_tab(demo: gr.Blocks) -> None:
     sync_url(tab, TAB_ID, dict(source=source, shape=shape, digit=digit, t=t, seed=seed, sampler=sampler, steps=steps,
                                eta=eta, n=particles, score_t=score_t, dsampler=d_sampler, dsteps=d_steps, deta=d_eta,
                                w=guidance, label=label, batch=batch, dseed=d_seed, dmodel=d_model))
-    linked = demo.load(_restore, None, settings, api_name=False).then(
-        _run_if_linked, fwd_in + rev_in, [points, images, sched, note, animation], concurrency_id="compute").then(
-        _digits_if_linked, digit_in, digit_out, **digits)
+    linked = demo.load(_restore, None, settings, api_visibility="private").then(
+        _run_if_linked, fwd_in + rev_in, [points, images, sched, note, animation], api_visibility="private",
+        concurrency_id="compute").then(_digits_if_linked, digit_in, digit_out, api_visibility="private", **digits)
     stop.click(None, None, None, cancels=[run, linked])
 
 

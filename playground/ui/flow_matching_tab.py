@@ -1,13 +1,12 @@
 """Flow matching tab: the same noise through flow matching, rectified flow and a diffusion model's
 probability-flow ODE, side by side; straight against curved paths; ODE solver and steps."""
-import math
-
 import gradio as gr
 
 from playground import plotting
 from playground.models.flow_matching import SOLVERS
 from playground.registry import SHAPES_2D
 from playground.tasks.flow_paths import MAX_PARTICLES, MAX_STEPS, compare
+from playground.ui import checks
 from playground.ui.urlstate import query_value, sync_url, tab_query
 
 TAB_ID = "flow-matching"
@@ -23,18 +22,9 @@ DEFAULTS = dict(shape="moons", steps=8, solver="euler", n=1000, seed=0)
 
 
 def run(shape, steps, solver, particles, seed):
-    """Both models' paths and the figures that compare them."""
-    if shape not in SHAPES_2D:
-        raise gr.Error(f"Unknown shape '{shape}'. Choose one of {', '.join(SHAPES_2D)}.")
-    if solver not in SOLVERS:
-        raise gr.Error(f"Unknown ODE solver '{solver}'. Choose one of {', '.join(SOLVERS)}.")
-    for value, name, hi in ((steps, "Steps", MAX_STEPS), (particles, "Particles", MAX_PARTICLES)):
-        if value is None or not math.isfinite(float(value)) or not 1 <= int(value) <= hi:
-            raise gr.Error(f"{name} must be a whole number from 1 to {hi:,}.")
-    if seed is None or not math.isfinite(float(seed)):
-        raise gr.Error("The seed must be a whole number.")
-    results, data = compare(shape, int(steps), solver, int(particles), abs(int(seed)) % 2 ** 32)
-    fig = plotting.paths_figure(results, data, f"{shape}: {int(steps)} steps ({solver} for the flows)")
+    """Both models' paths and the figures that compare them (settings checked by the widgets)."""
+    results, data = compare(shape, steps, solver, particles, checks.seed(seed))
+    fig = plotting.paths_figure(results, data, f"{shape}: {steps} steps ({solver} for the flows)")
     rows = [("network evaluations per particle", *(r.evaluations for r in results)),
             ("straightness (1 = straight)", *(f"{r.straightness:.3f}" for r in results)),
             ("sliced Wasserstein to held-out data (lower is better)", *(f"{r.sw_to_data:.3f}" for r in results)),
@@ -48,11 +38,11 @@ def build_tab(demo: gr.Blocks) -> None:
         gr.Markdown(INTRO)
         with gr.Row():
             with gr.Column(scale=1, min_width=260):
-                shape = gr.Dropdown(SHAPES_2D, value=DEFAULTS["shape"], label="Shape")
-                steps = gr.Slider(1, MAX_STEPS, value=DEFAULTS["steps"], step=1, label="ODE steps")
-                solver = gr.Radio(list(SOLVERS), value=DEFAULTS["solver"], label="ODE solver (for the two flows)")
-                particles = gr.Slider(10, MAX_PARTICLES, value=DEFAULTS["n"], step=10, label="Particles")
-                seed = gr.Number(DEFAULTS["seed"], label="Seed", precision=0)
+                shape = checks.Dropdown(SHAPES_2D, value=DEFAULTS["shape"], label="Shape")
+                steps = checks.Slider(1, MAX_STEPS, value=DEFAULTS["steps"], step=1, label="ODE steps")
+                solver = checks.Radio(list(SOLVERS), value=DEFAULTS["solver"], label="ODE solver (for the two flows)")
+                particles = checks.Slider(10, MAX_PARTICLES, value=DEFAULTS["n"], step=10, label="Particles")
+                seed = checks.Number(DEFAULTS["seed"], label="Seed", precision=0)
                 button = gr.Button("Run the three ODEs", variant="primary")
             with gr.Column(scale=3):
                 plot = gr.Plot(label="Paths from noise to data", elem_id="flow-plot")
@@ -61,8 +51,8 @@ def build_tab(demo: gr.Blocks) -> None:
     gr.on([button.click, tab.select] + [c.input for c in settings], run, settings, [plot, table], api_name="flow_matching",
           trigger_mode="always_last", concurrency_id="compute")
     sync_url(tab, TAB_ID, dict(zip(DEFAULTS, settings)))
-    demo.load(_restore, None, settings, api_name=False).then(_run_if_linked, settings, [plot, table],
-                                                             concurrency_id="compute")
+    demo.load(_restore, None, settings, api_visibility="private").then(
+        _run_if_linked, settings, [plot, table], api_visibility="private", concurrency_id="compute")
 
 
 def _restore(request: gr.Request):

@@ -15,7 +15,7 @@ MAX_M, MAX_K = 50, 5
 
 
 def table_columns(name: str) -> list:
-    return list(imputation.COLUMNS[checks.choice(name, "table", TABLES)])
+    return list(imputation.COLUMNS[name])
 
 
 def pick_columns(table: str, x, y) -> tuple:
@@ -33,9 +33,7 @@ def column_pickers(table: str, x, y):
 def make_table(table, mechanism, rate, seed, x, y):
     """The chosen table, with gaps made by the mechanism at the rate when its truth is known; the truth goes to
     the session's state so the statistics can be compared with it."""
-    table = checks.choice(table, "table", TABLES)
-    mechanism = checks.choice(mechanism, "missingness mechanism", MECHANISMS)
-    rate, seed = checks.number(rate, "Missing rate", 0.05, 0.6), checks.seed(seed)
+    seed = checks.seed(seed)
     t = imputation.load_table(table)
     if t.truth is None:
         values, truth = t.values, None
@@ -61,25 +59,24 @@ def _truth_for(table: imputation.Table, truth):
     return values
 
 
-def _settings(frame, methods, m, k, x, y):
+def _table(frame, methods, x, y):
+    """The table as it stands, and the two columns; what the widgets cannot check (the table's own columns)."""
     try:
         table = imputation.parse_table(frame.values.tolist() if frame is not None else [],
                                        list(frame.columns) if frame is not None else [])
     except ValueError as error:
-        raise gr.Error(str(error)) from None
-    methods = [checks.choice(name, "method", METHODS) for name in (methods or [])]
+        raise checks.user_error(str(error)) from None
     if not methods:
-        raise gr.Error("Choose at least one imputation method.")
-    m, k = checks.whole(m, "Number of imputations m", 1, MAX_M), checks.whole(k, "Mixture components K", 1, MAX_K)
+        raise checks.user_error("Choose at least one imputation method.")
     x, y = checks.choice(x, "column", table.columns), checks.choice(y, "column", table.columns)
     if x == y:
-        raise gr.Error("Choose two different columns for the scatter, the correlation and the slope.")
-    return table, methods, m, k, x, y
+        raise checks.user_error("Choose two different columns for the scatter, the correlation and the slope.")
+    return table, x, y
 
 
 def impute(frame, truth, methods, m, k, x, y, shown, seed):
     """Every chosen method on the table as it stands (edits included); the results go to the session's state."""
-    table, methods, m, k, x, y = _settings(frame, methods, m, k, x, y)
+    table, x, y = _table(frame, methods, x, y)
     seed, truth_values = checks.seed(seed), _truth_for(table, truth)
     results, notes = {}, []
     for method in methods:
@@ -90,7 +87,7 @@ def impute(frame, truth, methods, m, k, x, y, shown, seed):
         except ValueError as error:
             notes.append(f"**{method} skipped**: {error}")
     if not results:
-        raise gr.Error("No method could impute this table. " + " ".join(notes))
+        raise checks.user_error("No method could impute this table. " + " ".join(notes))
     state = {"values": table.values, "columns": table.columns, "truth": truth_values, "results": results,
              "notes": notes, "edited": truth is not None and truth_values is None, "m": m}
     return (*view(state, x, y, shown), state)
@@ -99,11 +96,11 @@ def impute(frame, truth, methods, m, k, x, y, shown, seed):
 def view(state, x, y, shown):
     """The completed table of one method, the scatter, the statistics table, the forest plot and a note."""
     if not state:
-        raise gr.Error("Impute a table first.")
+        raise checks.user_error("Impute a table first.")
     columns, results, truth = state["columns"], state["results"], state["truth"]
     i, j = columns.index(checks.choice(x, "column", columns)), columns.index(checks.choice(y, "column", columns))
     if i == j:
-        raise gr.Error("Choose two different columns for the scatter, the correlation and the slope.")
+        raise checks.user_error("Choose two different columns for the scatter, the correlation and the slope.")
     shown = shown if shown in results else next(iter(results))
     pooled = {method: rubin.pool(completed, i, j, columns) for method, completed in results.items()}
     true_values = rubin.true_values(truth, i, j, columns) if truth is not None else None

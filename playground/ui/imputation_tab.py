@@ -5,6 +5,7 @@ import json
 
 import gradio as gr
 
+from playground.ui import checks
 from playground.ui import imputation_handlers as h
 from playground.ui.urlstate import query_value, sync_url, tab_query
 
@@ -27,26 +28,26 @@ def build_tab(demo: gr.Blocks) -> None:
         truth, results = gr.State(None), gr.State(None)
         with gr.Row():
             with gr.Column(scale=1, min_width=280):
-                table = gr.Radio(h.TABLES, value=d["table"], label="Table")
-                mech = gr.Radio(h.MECHANISMS, value=d["mech"], label="Missingness mechanism")
-                rate = gr.Slider(0.05, 0.6, value=d["rate"], step=0.05, label="Missing rate")
-                seed = gr.Number(d["seed"], precision=0, label="Seed (any whole number, used mod 2^32)")
+                table = checks.Radio(h.TABLES, value=d["table"], label="Table")
+                mech = checks.Radio(h.MECHANISMS, value=d["mech"], label="Missingness mechanism")
+                rate = checks.Slider(0.05, 0.6, value=d["rate"], step=0.05, label="Missing rate")
+                seed = checks.Number(d["seed"], precision=0, label="Seed (any whole number, used mod 2^32)")
                 make = gr.Button("Make table", elem_id="imp-make")
             with gr.Column(scale=2):
                 data = gr.Dataframe(label="Table with gaps (edit any cell, leave it empty or type NA for a missing "
                                     "value, then press Impute)", interactive=True, max_height=330, elem_id="imp-table")
                 made = gr.Markdown(elem_id="imp-made")
         with gr.Row():
-            methods = gr.CheckboxGroup(h.METHODS, value=d["methods"], label="Methods", scale=3)
-            m = gr.Slider(1, h.MAX_M, value=d["m"], step=1, label="Imputations m")
-            k = gr.Slider(1, h.MAX_K, value=d["k"], step=1, label="Mixture components K (GMM)")
+            methods = checks.CheckboxGroup(h.METHODS, value=d["methods"], label="Methods", scale=3)
+            m = checks.Slider(1, h.MAX_M, value=d["m"], step=1, label="Imputations m")
+            k = checks.Slider(1, h.MAX_K, value=d["k"], step=1, label="Mixture components K (GMM)")
         with gr.Row():
             columns = h.table_columns(d["table"])
             # Custom values: a column renamed in the table can still be picked by typing its name
-            x = gr.Dropdown(columns, value=d["x"], label="Column x (scatter, correlation, slope)", allow_custom_value=True)
-            y = gr.Dropdown(columns, value=d["y"], label="Column y (slope of y on x)", allow_custom_value=True)
-            shown = gr.Dropdown(h.METHODS, value=d["shown"], label="Completed table shown")
-            go = gr.Button("Impute", variant="primary", elem_id="imp-go")
+            x = checks.Dropdown(columns, value=d["x"], label="Column x (scatter, correlation, slope)", allow_custom_value=True)
+            y = checks.Dropdown(columns, value=d["y"], label="Column y (slope of y on x)", allow_custom_value=True)
+            shown = checks.Dropdown(h.METHODS, value=d["shown"], label="Completed table shown")
+            go = gr.Button("Impute", variant="primary", interactive=False, elem_id="imp-go")  # until a table exists
         status = gr.Markdown(elem_id="imp-status")
         imputed = gr.Dataframe(label="Completed table (imputed cells: mean ± sd over the m imputations)",
                                interactive=False, max_height=330, elem_id="imp-imputed")
@@ -56,19 +57,22 @@ def build_tab(demo: gr.Blocks) -> None:
         forest = gr.Plot(label="Estimates and intervals per method", elem_id="imp-forest")
     make_in, make_out = [table, mech, rate, seed, x, y], [data, truth, x, y, made]
     imp_in, view_out = [data, truth, methods, m, k, x, y, shown, seed], [imputed, scatter, stats, forest, status]
-    gr.on([make.click, table.input, mech.input, rate.input, seed.submit], h.make_table, make_in, make_out,
-          api_name="imp_make_table", trigger_mode="always_last").success(
-        h.impute, imp_in, view_out + [results], api_name=False, concurrency_id="compute")
-    gr.on([go.click, methods.input, m.input, k.input], h.impute, imp_in, view_out + [results], api_name="imp_impute",
+    making = gr.on([make.click, table.input, mech.input, rate.input, seed.submit], h.make_table, make_in, make_out,
+                   api_name="imp_make_table", trigger_mode="always_last")
+    making.success(lambda: gr.Button(interactive=True), None, go, api_visibility="private")
+    making.success(h.impute, imp_in, view_out + [results], api_visibility="private", concurrency_id="compute")
+    go.click(h.impute, imp_in, view_out + [results], api_name="imp_impute", trigger_mode="always_last",
+             concurrency_id="compute")
+    gr.on([methods.input, m.input, k.input], _reimpute, imp_in, view_out + [results], api_visibility="private",
           trigger_mode="always_last", concurrency_id="compute")
     gr.on([x.input, y.input, shown.input], h.view, [results, x, y, shown], view_out, api_name="imp_view",
           trigger_mode="always_last")
-    tab.select(_first_visit, [results] + make_in + [methods, m, k, shown], make_out + view_out + [results],
-               api_name=False, concurrency_id="compute")
+    opening_in, opening_out = make_in + [methods, m, k, shown], make_out + view_out + [results, go]
+    tab.select(_first_visit, [results] + opening_in, opening_out, api_visibility="private", concurrency_id="compute")
     settings = dict(table=table, mech=mech, rate=rate, seed=seed, methods=methods, m=m, k=k, x=x, y=y, shown=shown)
     sync_url(tab, TAB_ID, settings)
-    demo.load(_restore, None, list(settings.values()), api_name=False).then(
-        _run_if_linked, make_in + [methods, m, k, shown], make_out + view_out + [results], concurrency_id="compute")
+    demo.load(_restore, None, list(settings.values()), api_visibility="private").then(
+        _run_if_linked, opening_in, opening_out, api_visibility="private", concurrency_id="compute")
 
 
 def _restore(request: gr.Request):
@@ -87,21 +91,33 @@ def _restore(request: gr.Request):
 
 
 def _make_and_impute(table, mech, rate, seed, x, y, methods, m, k, shown):
+    """Generator: the table first, when Impute becomes available (pressed earlier it would find no table), then
+    its imputation."""
     made = h.make_table(table, mech, rate, seed, x, y)
+    yield (*made, *(gr.skip(),) * 6, gr.Button(interactive=True))
     x, y = h.pick_columns(table, x, y)
-    return (*made, *h.impute(made[0], made[1], methods, m, k, x, y, shown, seed))
+    yield (*(gr.skip(),) * 5, *h.impute(made[0], made[1], methods, m, k, x, y, shown, seed), gr.skip())
 
 
 def _run_if_linked(table, mech, rate, seed, x, y, methods, m, k, shown, request: gr.Request):
     """A link to this tab makes its table and imputes it at once."""
     if query_value(request.query_params if request else None, "tab", "") != TAB_ID:
-        return (gr.skip(),) * 11
-    return _make_and_impute(table, mech, rate, seed, x, y, methods, m, k, shown)
+        yield (gr.skip(),) * 12
+        return
+    yield from _make_and_impute(table, mech, rate, seed, x, y, methods, m, k, shown)
 
 
 def _first_visit(results, table, mech, rate, seed, x, y, methods, m, k, shown, request: gr.Request):
     """Opening the tab for the first time shows the current settings' example; later visits keep what is there.
     A link to this tab selects it too: `_run_if_linked` draws that one."""
     if results or tab_query(request, TAB_ID):
-        return (gr.skip(),) * 11
-    return _make_and_impute(table, mech, rate, seed, x, y, methods, m, k, shown)
+        yield (gr.skip(),) * 12
+        return
+    yield from _make_and_impute(table, mech, rate, seed, x, y, methods, m, k, shown)
+
+
+def _reimpute(frame, truth, methods, m, k, x, y, shown, seed):
+    """A method or m or K changed: impute again, once there is a table (before, the opening table is on its way)."""
+    if frame is None or frame.empty:
+        return (gr.skip(),) * 6
+    return h.impute(frame, truth, methods, m, k, x, y, shown, seed)

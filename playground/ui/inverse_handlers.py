@@ -1,7 +1,6 @@
 """Handlers of the Inverse problems tab: the image to restore (a test image or an upload) on the editor, and
 posterior samples streamed from a diffusion prior (DDNM or RePaint) or the PixelCNN, with their mean, the
 per-pixel spread and scores against the truth. Generators stream; cancelling the event stops the work."""
-import gradio as gr
 import numpy as np
 import pandas as pd
 import torch
@@ -22,15 +21,13 @@ MAX_SAMPLES, MAX_STEPS = 8, 250
 
 def _image(prior, index, upload):
     """The image to restore (1, C, H, W) in [0, 1] and where it came from."""
-    prior = checks.choice(prior, "prior", tuple(lab.PRIORS))
     try:
         if upload:
             x, note = lab.read_upload(upload, prior)
             return x, f"your upload ({note})"
-        index = checks.whole(index, "Test image index", 0, 9_999)
         return lab.test_image(prior, index), f"test image {index}"
     except (DatasetUnavailable, ValueError) as error:
-        raise gr.Error(str(error)) from None
+        raise checks.user_error(str(error)) from None
 
 
 def load_image(prior, index, upload):
@@ -48,30 +45,25 @@ def _painted(editor) -> bool:
 
 
 def _holes(region, editor, side: int) -> np.ndarray:
-    region = checks.choice(region, "region", REGIONS)
     if region != "painted region":
         return lab.preset_holes(region, side)
     layers = (editor or {}).get("layers") or []
     if not layers or layers[0] is None:
-        raise gr.Error("Paint the region to fill on the image first (the brush), or choose a preset region.")
+        raise checks.user_error("Paint the region to fill on the image first (the brush), or choose a preset region.")
     holes = mask_from_layer(np.asarray(layers[0]), side=side)
     if not holes.any():
-        raise gr.Error("The painted region is empty: paint over the pixels to fill, or choose a preset region.")
+        raise checks.user_error("The painted region is empty: paint over the pixels to fill, or choose a preset region.")
     if holes.all():
-        raise gr.Error("The painted region covers the whole image: nothing is left to agree with. Leave some "
+        raise checks.user_error("The painted region covers the whole image: nothing is left to agree with. Leave some "
                        "pixels unpainted.")
     return holes
 
 
 def _settings(task, method, k, steps, eta, label, guidance, jump, resample, seed, factor):
-    task, method = checks.choice(task, "task", lab.TASKS), checks.choice(method, "method", lab.METHODS)
-    label = checks.choice(label, "class", CLASSES)
-    return dict(task=task, method=method, k=checks.whole(k, "Samples", 1, MAX_SAMPLES),
-                steps=checks.whole(steps, "Steps", 1, MAX_STEPS), eta=checks.number(eta, "eta", 0.0, 1.0),
-                label=None if label == "none" else CLASSES.index(label) - 1,
-                guidance=checks.number(guidance, "Guidance", 0.0, 8.0), jump=checks.whole(jump, "Jump length", 1, 25),
-                resample=checks.whole(resample, "Resamples", 1, 10), seed=checks.seed(seed),
-                factor=int(checks.choice(str(factor), "factor", FACTORS)))
+    """The settings (checked by the widgets) as the lab takes them: a class index or None, a whole factor."""
+    return dict(task=task, method=method, k=k, steps=steps, eta=eta,
+                label=None if label == "none" else CLASSES.index(label) - 1, guidance=guidance, jump=jump,
+                resample=resample, seed=checks.seed(seed), factor=int(factor))
 
 
 def _picture(x: torch.Tensor, scale: int = 6) -> np.ndarray:
@@ -87,7 +79,7 @@ def restore(prior, index, upload, editor, task, region, factor, method, k, steps
     name = "mnist-pixelcnn" if s["method"] == lab.METHODS[2] else lab.PRIORS[prior][0]
     ok, why = availability(name)
     if not ok:
-        raise gr.Error(f"The model {name} is not available: {why}.")
+        raise checks.user_error(f"The model {name} is not available: {why}.")
     if s["method"] == lab.METHODS[2]:
         x = (x >= 0.5).float()  # the PixelCNN models binary digits: its truth is the binarized digit
     truth, observed = _picture(x), _picture(lab.observed_picture(s["task"], x, holes, s["factor"]))
@@ -99,7 +91,7 @@ def restore(prior, index, upload, editor, task, region, factor, method, k, steps
             yield (truth, observed, _picture(samples, 4), None, None, None,
                    f"{s['method']}: {unit} {done} of {total}; the samples so far, each its current estimate…")
     except (ValueError, HubUnavailable) as error:
-        raise gr.Error(str(error)) from None
+        raise checks.user_error(str(error)) from None
     mean, spread = lab.inverse.posterior_summary(samples)
     rows = lab.scores(s["task"], samples, x, holes, s["factor"])
     yield (truth, observed, _picture(samples, 4), _picture(mean), plotting.spread_figure(spread[0, 0].numpy(),

@@ -4,6 +4,7 @@ with what is observed, their mean and the per-pixel spread, scored against the t
 import gradio as gr
 
 from playground.tasks import inverse_lab as lab
+from playground.ui import checks
 from playground.ui import inverse_handlers as h
 from playground.ui.urlstate import query_value, sync_url, tab_query
 
@@ -23,28 +24,28 @@ def build_tab(demo: gr.Blocks) -> None:
         gr.Markdown(INTRO)
         with gr.Row():
             with gr.Column(scale=1, min_width=320):
-                prior = gr.Radio(list(lab.PRIORS), value=DEFAULTS["prior"], label="Prior (diffusion model)")
-                index = gr.Number(DEFAULTS["index"], precision=0,
+                prior = checks.Radio(list(lab.PRIORS), value=DEFAULTS["prior"], label="Prior (diffusion model)")
+                index = checks.Number(DEFAULTS["index"], precision=0, minimum=0, maximum=9999,
                                   label="Test image index (MNIST: 0 to 9,999; CIFAR-10: as many as the data holds)")
                 upload = gr.File(label="Or upload a picture", file_types=["image"], type="filepath", height=90,
                                  elem_id="inv-upload")
-                editor = gr.ImageEditor(label="Paint the region to fill", type="numpy", canvas_size=(320, 320),
+                editor = checks.ImageEditor(label="Paint the region to fill", type="numpy", canvas_size=(320, 320),
                                         sources=(), layers=False, height=380, interactive=True,
                                         brush=gr.Brush(colors=["#e03030"], default_size=28), elem_id="inv-editor")
-                task = gr.Radio(list(lab.TASKS), value=DEFAULTS["task"], label="Task")
-                region = gr.Radio(h.REGIONS, value=DEFAULTS["region"], label="Region to fill (inpainting)")
-                factor = gr.Radio(h.FACTORS, value=DEFAULTS["factor"], label="Super-resolution factor (4: 7x7 to 28x28, 8x8 to 32x32)")
-                method = gr.Radio(list(lab.METHODS), value=DEFAULTS["method"], label="Method")
-                k = gr.Slider(1, h.MAX_SAMPLES, value=DEFAULTS["k"], step=1, label="Samples")
-                steps = gr.Slider(1, h.MAX_STEPS, value=DEFAULTS["steps"], step=1, label="Steps")
+                task = checks.Radio(list(lab.TASKS), value=DEFAULTS["task"], label="Task")
+                region = checks.Radio(h.REGIONS, value=DEFAULTS["region"], label="Region to fill (inpainting)")
+                factor = checks.Radio(h.FACTORS, value=DEFAULTS["factor"], label="Super-resolution factor (4: 7x7 to 28x28, 8x8 to 32x32)")
+                method = checks.Radio(list(lab.METHODS), value=DEFAULTS["method"], label="Method")
+                k = checks.Slider(1, h.MAX_SAMPLES, value=DEFAULTS["k"], step=1, label="Samples")
+                steps = checks.Slider(1, h.MAX_STEPS, value=DEFAULTS["steps"], step=1, label="Steps")
                 with gr.Accordion("More settings", open=False):
-                    eta = gr.Slider(0, 1, value=DEFAULTS["eta"], step=0.05,
+                    eta = checks.Slider(0, 1, value=DEFAULTS["eta"], step=0.05,
                                     label="DDNM's DDIM eta (0 = deterministic, 1 = DDPM's noise)")
-                    label = gr.Dropdown(list(h.CLASSES), value=DEFAULTS["label"], label="Class (optional)")
-                    guidance = gr.Slider(0, 8, value=DEFAULTS["guidance"], step=0.5, label="Guidance (with a class)")
-                    jump = gr.Slider(1, 25, value=DEFAULTS["jump"], step=1, label="RePaint jump length")
-                    resample = gr.Slider(1, 10, value=DEFAULTS["resample"], step=1, label="RePaint resamples")
-                seed = gr.Number(DEFAULTS["seed"], precision=0, label="Seed (any whole number, used mod 2^32)")
+                    label = checks.Dropdown(list(h.CLASSES), value=DEFAULTS["label"], label="Class (optional)")
+                    guidance = checks.Slider(0, 8, value=DEFAULTS["guidance"], step=0.5, label="Guidance (with a class)")
+                    jump = checks.Slider(1, 25, value=DEFAULTS["jump"], step=1, label="RePaint jump length")
+                    resample = checks.Slider(1, 10, value=DEFAULTS["resample"], step=1, label="RePaint resamples")
+                seed = checks.Number(DEFAULTS["seed"], precision=0, label="Seed (any whole number, used mod 2^32)")
                 with gr.Row():
                     go = gr.Button("Restore", variant="primary", elem_id="inv-go")
                     stop = gr.Button("Stop", variant="stop", elem_id="inv-stop")
@@ -70,9 +71,9 @@ def build_tab(demo: gr.Blocks) -> None:
     settings = dict(prior=prior, index=index, task=task, region=region, factor=factor, method=method, k=k, steps=steps,
                     eta=eta, label=label, guidance=guidance, jump=jump, resample=resample, seed=seed)
     sync_url(tab, TAB_ID, settings)
-    linked = demo.load(_restore, None, list(settings.values()), api_name=False).then(
-        _editor_on_load, source, [editor, status], api_name=False).then(
-        _run_if_linked, run_in, [truth, observed, samples, mean, spread, scores, status], api_name=False,
+    linked = demo.load(_restore, None, list(settings.values()), api_visibility="private").then(
+        _editor_on_load, source, [editor, status], api_visibility="private").then(
+        _run_if_linked, run_in, [truth, observed, samples, mean, spread, scores, status], api_visibility="private",
         concurrency_id="compute")
     stop.click(None, None, None, cancels=[run, linked])
 

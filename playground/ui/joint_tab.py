@@ -4,7 +4,9 @@ Gaussian mixture fitted by EM, one iteration at a time."""
 import gradio as gr
 
 from playground.models.gmm import COVARIANCE_TYPES
-from playground.ui.joint_handlers import GMM_SETS, categorical, gmm_animation, gmm_step, joint_counts, pixel_models
+from playground.ui import checks
+from playground.ui.joint_handlers import (GMM_SETS, MAX_DRAWS, MAX_VARIABLES, categorical, gmm_animation, gmm_step,
+                                          joint_counts, pixel_models)
 from playground.ui.urlstate import query_value, sync_url, tab_query
 
 TAB_ID = "joint"
@@ -24,21 +26,21 @@ def build_tab(demo: gr.Blocks) -> None:
         with gr.Row():
             with gr.Column(scale=1, min_width=260):
                 probs = gr.Textbox(DEFAULTS["probs"], label="Probabilities (one p for a Bernoulli, or weights)")
-                draws = gr.Slider(1, 100_000, value=DEFAULTS["draws"], step=1, label="Number of draws")
-                seed = gr.Number(DEFAULTS["seed"], precision=0, label="Seed (any whole number, used mod 2^32)")
+                draws = checks.Slider(1, MAX_DRAWS, value=DEFAULTS["draws"], step=1, label="Number of draws")
+                seed = checks.Number(DEFAULTS["seed"], precision=0, label="Seed (any whole number, used mod 2^32)")
             with gr.Column(scale=2):
                 freq = gr.Plot(label="Probabilities and frequencies", elem_id="joint-frequencies")
                 draws_note = gr.Markdown(elem_id="joint-draws")
         gr.Markdown("#### How many parameters does a joint over n binary variables need?")
         with gr.Row():
-            nvars = gr.Slider(1, 1024, value=DEFAULTS["nvars"], step=1, label="Number of binary variables n", scale=1)
+            nvars = checks.Slider(1, MAX_VARIABLES, value=DEFAULTS["nvars"], step=1, label="Number of binary variables n", scale=1)
             with gr.Column(scale=2):
                 counts = gr.Plot(label="Parameter counts", elem_id="joint-counts")
                 counts_note = gr.Markdown(elem_id="joint-counts-note")
         gr.Markdown("#### Three models of a binary MNIST digit (n = 784 pixels)")
         with gr.Row():
-            temp = gr.Slider(0, 2, value=DEFAULTS["temp"], step=0.05, label="Sampling temperature")
-            pseed = gr.Number(DEFAULTS["pseed"], precision=0, label="Sample seed")
+            temp = checks.Slider(0, 2, value=DEFAULTS["temp"], step=0.05, label="Sampling temperature")
+            pseed = checks.Number(DEFAULTS["pseed"], precision=0, label="Sample seed")
             models_go = gr.Button("Sample from the three models", variant="primary", elem_id="joint-models-go")
         with gr.Row():
             indep = gr.Image(label="Independent pixels (n parameters)", format="png", height=380, elem_id="joint-independent")
@@ -49,14 +51,14 @@ def build_tab(demo: gr.Blocks) -> None:
         gr.Markdown("#### A Gaussian mixture fitted by EM, step by step")
         with gr.Row():
             with gr.Column(scale=1, min_width=260):
-                data = gr.Dropdown(GMM_SETS, value=DEFAULTS["data"], label="2-D data set")
-                points = gr.Slider(50, 5000, value=DEFAULTS["points"], step=50, label="Number of points")
-                k = gr.Slider(1, 10, value=DEFAULTS["k"], step=1, label="Components K")
-                cov = gr.Radio(list(COVARIANCE_TYPES), value=DEFAULTS["cov"], label="Covariance type")
-                iters = gr.Slider(1, 200, value=DEFAULTS["iters"], step=1, label="EM iterations")
-                gseed = gr.Number(DEFAULTS["gseed"], precision=0, label="Initialisation seed")
-                step = gr.Slider(0, 200, value=DEFAULTS["step"], step=1, label="Show EM step", elem_id="gmm-step")
-                samples = gr.Slider(0, 2000, value=DEFAULTS["samples"], step=50, label="Samples from the fit")
+                data = checks.Dropdown(GMM_SETS, value=DEFAULTS["data"], label="2-D data set")
+                points = checks.Slider(50, 5000, value=DEFAULTS["points"], step=50, label="Number of points")
+                k = checks.Slider(1, 10, value=DEFAULTS["k"], step=1, label="Components K")
+                cov = checks.Radio(list(COVARIANCE_TYPES), value=DEFAULTS["cov"], label="Covariance type")
+                iters = checks.Slider(1, 200, value=DEFAULTS["iters"], step=1, label="EM iterations")
+                gseed = checks.Number(DEFAULTS["gseed"], precision=0, label="Initialisation seed")
+                step = checks.Slider(0, 200, value=DEFAULTS["step"], step=1, label="Show EM step", elem_id="gmm-step")
+                samples = checks.Slider(0, 2000, value=DEFAULTS["samples"], step=50, label="Samples from the fit")
                 animate = gr.Button("Animate all steps", elem_id="gmm-animate")
             with gr.Column(scale=2):
                 em = gr.Plot(label="EM: responsibilities and ellipses", elem_id="gmm-figure")
@@ -78,14 +80,15 @@ def build_tab(demo: gr.Blocks) -> None:
     settings = dict(probs=probs, draws=draws, seed=seed, nvars=nvars, temp=temp, pseed=pseed, data=data, points=points,
                     k=k, cov=cov, iters=iters, gseed=gseed, step=step, samples=samples)
     sync_url(tab, TAB_ID, settings)
-    demo.load(_restore, None, list(settings.values()), api_name=False).then(
-        _run_if_linked, cat_in + [nvars] + gmm_in, [freq, draws_note, counts, counts_note] + gmm_out)
+    demo.load(_restore, None, list(settings.values()), api_visibility="private").then(
+        _run_if_linked, cat_in + [nvars] + gmm_in, [freq, draws_note, counts, counts_note] + gmm_out,
+        api_visibility="private")
 
 
 def _restore(request: gr.Request):
     q, d = tab_query(request, TAB_ID), DEFAULTS
-    return (query_value(q, "probs", d["probs"]), query_value(q, "draws", d["draws"], int, bounds=(1, 100_000)),
-            query_value(q, "seed", 0, int), query_value(q, "nvars", d["nvars"], int, bounds=(1, 1024)),
+    return (query_value(q, "probs", d["probs"]), query_value(q, "draws", d["draws"], int, bounds=(1, MAX_DRAWS)),
+            query_value(q, "seed", 0, int), query_value(q, "nvars", d["nvars"], int, bounds=(1, MAX_VARIABLES)),
             query_value(q, "temp", d["temp"], float, bounds=(0, 2)), query_value(q, "pseed", 0, int),
             query_value(q, "data", d["data"], choices=GMM_SETS), query_value(q, "points", d["points"], int, bounds=(50, 5000)),
             query_value(q, "k", d["k"], int, bounds=(1, 10)), query_value(q, "cov", d["cov"], choices=COVARIANCE_TYPES),

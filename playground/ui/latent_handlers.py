@@ -18,8 +18,6 @@ MAP_POINTS = 4000
 
 
 def _name(family, size) -> str:
-    checks.choice(family, "model", list(FAMILIES))
-    checks.choice(size, "latent size", list(SIZES))
     return f"mnist-{FAMILIES[family]}-{SIZES[size]}d"
 
 
@@ -28,7 +26,7 @@ def _model(family, size):
     name = _name(family, size)
     ok, why = registry.availability(name)
     if not ok:
-        raise gr.Error(f"{family} with a {size} is not available: {why}.")
+        raise checks.user_error(f"{family} with a {size} is not available: {why}.")
     return registry.load(name), name
 
 
@@ -44,8 +42,7 @@ def _plane(name: str):
 
 
 def _digit(index) -> torch.Tensor:
-    images, _ = checks.mnist_test()
-    return images[checks.whole(index, "Test digit index", 0, len(images) - 1)][None]
+    return checks.mnist_test()[0][index][None]
 
 
 def _map(name: str, title: str, path=None, marker=None):
@@ -57,9 +54,7 @@ def _map(name: str, title: str, path=None, marker=None):
 def overview(family, size, temperature, seed, index):
     """Samples, reconstructions, the latent map and manifold, KL per dimension, traversals, AE against VAE."""
     model, name = _model(family, size)
-    temperature = checks.number(temperature, "Temperature", 0.0, 3.0)
-    g = torch.Generator().manual_seed(checks.seed(seed))
-    start = checks.whole(index, "Test digit index", 0, 9_990)
+    g, start = torch.Generator().manual_seed(checks.seed(seed)), index
     images, _ = checks.mnist_test()
     inputs = images[start:start + 8]
     recon, err = latent.reconstruct(model, inputs)
@@ -110,7 +105,6 @@ def decode_point(family, size, s1, s2):
     """The image at one point of the map (for a 16-D latent: on the plane of its principal directions); the
     coordinates come in standard deviations of the test encodings, so one range suits every model."""
     model, name = _model(family, size)
-    s1, s2 = checks.number(s1, "First coordinate", -4.0, 4.0), checks.number(s2, "Second coordinate", -4.0, 4.0)
     mean, basis, coords, _ = _plane(name)
     c1, c2 = (float(v) for v in np.array([s1, s2]) * coords.std(0))
     image = latent.decode_plane(model, mean, basis, [c1], [c2])
@@ -120,21 +114,20 @@ def decode_point(family, size, s1, s2):
 
 def _endpoint(label, source, index, editor, upload):
     """One end of the interpolation as a uint8 (1, 28, 28) digit, with notes on any conversion."""
-    checks.choice(source, f"source of {label}", SOURCES)
     if source == "test digit":
         return _digit(index), []
     if source == "drawing":
         path = editor.get("composite") if isinstance(editor, dict) else None
         if not path:
-            raise gr.Error(f"Nothing drawn for {label}: draw a digit on its sketchpad first.")
+            raise checks.user_error(f"Nothing drawn for {label}: draw a digit on its sketchpad first.")
     else:
         path = upload if isinstance(upload, str) else (upload or {}).get("path") if isinstance(upload, dict) else None
         if not path:
-            raise gr.Error(f"No picture uploaded for {label}: upload a PNG or JPEG of a digit first.")
+            raise checks.user_error(f"No picture uploaded for {label}: upload a PNG or JPEG of a digit first.")
     try:
         digit, notes = latent.ink_from_picture(latent.read_picture(path))
     except ValueError as error:
-        raise gr.Error(f"{label}: {error}") from None
+        raise checks.user_error(f"{label}: {error}") from None
     return torch.as_tensor(digit)[None], [f"{label}: {n}" for n in notes]
 
 
@@ -142,8 +135,6 @@ def interpolate(family, size, a_source, a_index, a_editor, a_upload, b_source, b
                 frames):
     """Frames from A to B through the latent space: a strip, an animation, and the path on the map."""
     model, name = _model(family, size)
-    method = checks.choice(method, "interpolation", ["linear", "slerp"])
-    frames = checks.whole(frames, "Frames", 2, 30)
     a, notes_a = _endpoint("A", a_source, a_index, a_editor, a_upload)
     b, notes_b = _endpoint("B", b_source, b_index, b_editor, b_upload)
     images, path = latent.interpolate(model, a, b, frames, method)

@@ -3,6 +3,7 @@ reconstructions, the latent map with its decoded manifold, interpolation between
 drawings, latent arithmetic, per-dimension traversals, KL per dimension, and AE against VAE."""
 import gradio as gr
 
+from playground.ui import checks
 from playground.ui import latent_handlers as h
 from playground.ui.urlstate import query_value, sync_url, tab_query
 
@@ -18,9 +19,10 @@ DEFAULTS = {"family": "VAE (beta = 1)", "size": "2-D latent", "temp": 1.0, "seed
 
 def _endpoint_inputs(name: str, index: int):
     with gr.Column(min_width=240):
-        source = gr.Radio(h.SOURCES, value="test digit", label=f"{name} comes from", elem_id=f"latent-src-{name.lower()}")
-        number = gr.Number(index, precision=0, label=f"{name}: test digit index (0 to 9,999)")
-        editor = gr.ImageEditor(label=f"{name}: draw a digit", type="filepath", canvas_size=(280, 280), sources=(),
+        source = checks.Radio(h.SOURCES, value="test digit", label=f"{name} comes from", elem_id=f"latent-src-{name.lower()}")
+        number = checks.Number(index, precision=0, minimum=0, maximum=9999,
+                               label=f"{name}: test digit index (0 to 9,999)")
+        editor = checks.ImageEditor(label=f"{name}: draw a digit", type="filepath", canvas_size=(280, 280), sources=(),
                                 brush=gr.Brush(colors=["#000000"], default_size=18), layers=False, height=320,
                                 elem_id=f"latent-editor-{name.lower()}")
         upload = gr.File(label=f"{name}: or upload a picture of a digit", file_types=["image"], type="filepath",
@@ -32,11 +34,12 @@ def build_tab(demo: gr.Blocks) -> None:
     with gr.Tab("Latent variables", id=TAB_ID, elem_id=f"tab-{TAB_ID}") as tab:
         gr.Markdown(INTRO)
         with gr.Row():
-            family = gr.Radio(list(h.FAMILIES), value=DEFAULTS["family"], label="Model")
-            size = gr.Radio(list(h.SIZES), value=DEFAULTS["size"], label="Latent size")
-            temp = gr.Slider(0, 3, value=DEFAULTS["temp"], step=0.05, label="Temperature (scale of z)")
-            seed = gr.Number(DEFAULTS["seed"], precision=0, label="Seed (any whole number, used mod 2^32)")
-            index = gr.Number(DEFAULTS["index"], precision=0, label="First test digit to reconstruct (0 to 9,990)")
+            family = checks.Radio(list(h.FAMILIES), value=DEFAULTS["family"], label="Model")
+            size = checks.Radio(list(h.SIZES), value=DEFAULTS["size"], label="Latent size")
+            temp = checks.Slider(0, 3, value=DEFAULTS["temp"], step=0.05, label="Temperature (scale of z)")
+            seed = checks.Number(DEFAULTS["seed"], precision=0, label="Seed (any whole number, used mod 2^32)")
+            index = checks.Number(DEFAULTS["index"], precision=0, minimum=0, maximum=9990,
+                                  label="First test digit to reconstruct (0 to 9,990)")
         note = gr.Markdown(elem_id="latent-note")
         with gr.Row():
             samples = gr.Image(label="Samples: random z decoded (VAE: z ~ N(0, temperature^2 I); AE: from a Gaussian "
@@ -49,26 +52,25 @@ def build_tab(demo: gr.Blocks) -> None:
             with gr.Column():
                 manifold = gr.Image(label="Decoded manifold over the map (12 x 12 points)", format="png",
                                     elem_id="latent-manifold", height=420)
-                z1 = gr.Slider(-4, 4, value=0, step=0.05,
+                z1 = checks.Slider(-4, 4, value=0, step=0.05,
                                label="Decode a point: first map coordinate (in standard deviations of the test digits)")
-                z2 = gr.Slider(-4, 4, value=0, step=0.05, label="... and the second map coordinate")
+                z2 = checks.Slider(-4, 4, value=0, step=0.05, label="... and the second map coordinate")
                 point = gr.Image(label="Decoded point", format="png", height=160, elem_id="latent-point")
         gr.Markdown("#### Interpolation from A to B")
         with gr.Row():
             a_src, a_idx, a_edit, a_file = _endpoint_inputs("A", DEFAULTS["a"])
             b_src, b_idx, b_edit, b_file = _endpoint_inputs("B", DEFAULTS["b"])
             with gr.Column(min_width=200):
-                method = gr.Radio(["linear", "slerp"], value=DEFAULTS["method"], label="Interpolation")
-                frames = gr.Slider(2, 30, value=DEFAULTS["frames"], step=1, label="Frames")
+                method = checks.Radio(["linear", "slerp"], value=DEFAULTS["method"], label="Interpolation")
+                frames = checks.Slider(2, 30, value=DEFAULTS["frames"], step=1, label="Frames")
                 go = gr.Button("Interpolate", variant="primary", elem_id="latent-interpolate")
         inter_note = gr.Markdown(elem_id="latent-inter-note")
         strip = gr.Image(label="A, the frames, B", format="png", elem_id="latent-strip", height=150)
         animation = gr.Plot(label="Interpolation as an animation", elem_id="latent-animation")
         gr.Markdown("#### Latent arithmetic: decode(z_a - z_b + z_c)")
         with gr.Row():
-            ax = gr.Number(DEFAULTS["x"], precision=0, label="a: test digit index")
-            bx = gr.Number(DEFAULTS["y"], precision=0, label="b: test digit index")
-            cx = gr.Number(DEFAULTS["z"], precision=0, label="c: test digit index")
+            ax, bx, cx = (checks.Number(DEFAULTS[key], precision=0, minimum=0, maximum=9999,
+                                        label=f"{name}: test digit index") for key, name in zip("xyz", "abc"))
             calc = gr.Button("Compute a - b + c", elem_id="latent-arith-go")
         arith = gr.Image(label="a, b, c (top); their reconstructions and a - b + c (bottom)", format="png",
                          elem_id="latent-arith", height=300)
@@ -91,9 +93,9 @@ def build_tab(demo: gr.Blocks) -> None:
     settings = [family, size, temp, seed, index, a_src, a_idx, b_src, b_idx, method, frames, ax, bx, cx]
     sync_url(tab, TAB_ID, dict(zip(["family", "size", "temp", "seed", "index", "a_src", "a", "b_src", "b", "method",
                                     "frames", "x", "y", "z"], settings)))
-    demo.load(_restore, None, settings, api_name=False).then(
+    demo.load(_restore, None, settings, api_visibility="private").then(
         _run_if_linked, over_in + inter_in, over_out + [strip, animation, latent_map, inter_note],
-        concurrency_id="compute")
+        api_visibility="private", concurrency_id="compute")
 
 
 def _restore(request: gr.Request):

@@ -53,3 +53,16 @@ def test_link_restores_then_impute_edit_and_change_mechanism(page, app_url):
     expect(stats).not_to_have_text(before, timeout=60_000)
     expect(status).to_contain_text("missing cells imputed")
     assert not page.js_errors, page.js_errors
+
+
+def test_impute_waits_for_the_first_table(page, app_url):
+    """Opening the lab makes its first table; Impute is unavailable until the table is there (pressed earlier it
+    answered 'The table is empty' before the table appeared)."""
+    page.goto(app_url)
+    page.get_by_role("tab", name="Imputation lab", exact=True).click()
+    go = page.locator("#imp-go")
+    go.click()  # Playwright waits until the button is enabled: that is, until the table exists
+    expect(page.locator("#imp-table [data-testid='cell-0-0']")).not_to_have_text("")
+    expect(page.locator("#imp-status")).to_contain_text("missing cells imputed", timeout=60_000)
+    expect(page.get_by_text("The table is empty")).to_have_count(0)
+    assert not page.js_errors, page.js_errors
