@@ -18,7 +18,7 @@ from PIL import Image
 from playground.ui import checks
 
 NUMBER_KINDS, CHOICE_KINDS = (gr.Number, gr.Slider), (gr.Dropdown, gr.Radio)
-CHECKED_KINDS = NUMBER_KINDS + CHOICE_KINDS + (gr.CheckboxGroup, gr.Checkbox, gr.ImageEditor)
+CHECKED_KINDS = NUMBER_KINDS + CHOICE_KINDS + (gr.CheckboxGroup, gr.Checkbox, gr.Dataframe, gr.ImageEditor)
 
 
 @pytest.fixture(scope="module")
@@ -67,11 +67,13 @@ def _wrong_values(block) -> list:
         return [5, None, True] if getattr(block, "allow_custom_value", False) else ["no such choice", None, 5, ["a"]]
     if isinstance(block, gr.CheckboxGroup):
         return [["no such choice"], None, "mean"]
+    if isinstance(block, gr.Dataframe):
+        return [None]  # an empty table: test_a_csv_with_a_header_and_no_rows_and_an_empty_table_are_clear_errors
     return ["yes", None, 1]  # a checkbox
 
 
 def _settings(demo):
-    """(endpoint, input position) of every number, choice and checkbox input of the public events."""
+    """(endpoint, input position) of every number, choice, checkbox and table input of the public events."""
     return [(name, i) for name, fn in _public(demo).items() for i, block in enumerate(fn.inputs)
             if isinstance(block, CHECKED_KINDS) and not isinstance(block, gr.ImageEditor)]
 

@@ -194,6 +194,15 @@ class Checkbox(gr.Checkbox):
         return payload
 
 
+class Dataframe(gr.Dataframe):
+    """gr.Dataframe that must be given a table (an empty one is the handler's to explain)."""
+
+    def preprocess(self, payload):
+        if payload is None:
+            raise user_error(f"{setting_name(self)} must be a table with headers and rows (got None).")
+        return super().preprocess(payload)
+
+
 class ImageEditor(gr.ImageEditor):
     """gr.ImageEditor (and sketchpad) whose pictures are checked (readable, at most MAX_SIDE on a side) before
     Gradio decodes them; a picture that still fails to decode is a clear error too."""

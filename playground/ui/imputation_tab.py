@@ -34,7 +34,7 @@ def build_tab(demo: gr.Blocks) -> None:
                 seed = checks.Number(d["seed"], precision=0, label="Seed (any whole number, used mod 2^32)")
                 make = gr.Button("Make table", elem_id="imp-make")
             with gr.Column(scale=2):
-                data = gr.Dataframe(label="Table with gaps (edit any cell, leave it empty or type NA for a missing "
+                data = checks.Dataframe(label="Table with gaps (edit any cell, leave it empty or type NA for a missing "
                                     "value, then press Impute)", interactive=True, max_height=330, elem_id="imp-table")
                 made = gr.Markdown(elem_id="imp-made")
         with gr.Row():
