@@ -48,8 +48,10 @@ def build_tab(demo: gr.Blocks) -> None:
                 plot = gr.Plot(label="Paths from noise to data", elem_id="flow-plot")
                 table = gr.Markdown(elem_id="flow-table")
     settings = [shape, steps, solver, particles, seed]
-    gr.on([button.click, tab.select] + [c.input for c in settings], run, settings, [plot, table], api_name="flow_matching",
+    gr.on([button.click] + [c.input for c in settings], run, settings, [plot, table], api_name="flow_matching",
           trigger_mode="always_last", concurrency_id="compute")
+    tab.select(_run_unless_linked, settings, [plot, table], api_visibility="private", trigger_mode="always_last",
+               concurrency_id="compute")
     sync_url(tab, TAB_ID, dict(zip(DEFAULTS, settings)))
     demo.load(_restore, None, settings, api_visibility="private").then(
         _run_if_linked, settings, [plot, table], api_visibility="private", concurrency_id="compute")
@@ -61,6 +63,14 @@ def _restore(request: gr.Request):
             query_value(q, "steps", DEFAULTS["steps"], int, bounds=(1, MAX_STEPS)),
             query_value(q, "solver", DEFAULTS["solver"], choices=SOLVERS),
             query_value(q, "n", DEFAULTS["n"], int, bounds=(10, MAX_PARTICLES)), query_value(q, "seed", 0, int))
+
+
+def _run_unless_linked(shape, steps, solver, particles, seed, request: gr.Request):
+    """Opening the tab draws its settings; a link to this tab selects it too, maybe before the link's settings are
+    in the widgets, so `_run_if_linked` draws that one (else the defaults' picture could arrive last)."""
+    if tab_query(request, TAB_ID):
+        return gr.skip(), gr.skip()
+    return run(shape, steps, solver, particles, seed)
 
 
 def _run_if_linked(shape, steps, solver, particles, seed, request: gr.Request):
