@@ -252,8 +252,16 @@ class ImageDiffusion(nn.Module):
         return pipe
 
     def save_pretrained(self, folder):
-        """A diffusers folder, the weights in the UNet's dtype (the trainer stores float16 where a recipe says so)."""
+        """A diffusers folder, the weights in the UNet's dtype (the trainer stores float16 where a recipe says so).
+        A UNet loaded from a folder remembers its path in `_name_or_path`: left out, it names this machine."""
+        import json
+        from pathlib import Path
+
         self.unet.save_pretrained(folder)
+        path = Path(folder) / "config.json"
+        config = json.loads(path.read_text())
+        config.pop("_name_or_path", None)
+        path.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
         self.scheduler("ddpm").save_pretrained(folder)
 
     @classmethod

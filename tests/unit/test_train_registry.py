@@ -128,7 +128,7 @@ def test_shipped_colour_prior_colourizes_held_out_photos_keeping_their_luma():
 def test_every_local_model_ships_a_small_safetensors_checkpoint_with_a_card(name):
     folder = registry.get_spec(name).path
     files = {p.name: p for p in folder.iterdir()}
-    assert "config.json" in files and "README.md" in files
+    assert {"config.json", "card.json", "README.md"} <= set(files)
     assert any(n.endswith(".safetensors") for n in files)
     assert not any(n.endswith((".bin", ".pt", ".pth", ".ckpt", ".pkl")) for n in files)
     assert all(p.stat().st_size < 10_000_000 for p in files.values())  # under 10 MB
