@@ -59,7 +59,9 @@ def test_shipped_2d_models_beat_a_fitted_gaussian_on_every_shape(name):
     for k, shape in enumerate(model.shapes):
         held_out = torch.as_tensor(get_dataset(f"toy2d:{shape}", "test", n=3000, seed=5), dtype=torch.float32)
         train = torch.as_tensor(get_dataset(f"toy2d:{shape}", "train", n=3000, seed=5), dtype=torch.float32)
-        samples = model.sample(3000, generator=torch.Generator().manual_seed(k), shape=k, steps=100)
+        # 40 ODE steps: the held-out margins are those of 100 steps (moons, the tightest: 0.42 against 0.44 of the
+        # Gaussian's distance), at 40% of the cost; the card has the 5,000-sample, 100-step figures
+        samples = model.sample(3000, generator=torch.Generator().manual_seed(k), shape=k, steps=40)
         assert sliced_wasserstein(samples, held_out) < 0.5 * sliced_wasserstein(gaussian_fit_samples(train, 3000), held_out)
 
 
@@ -103,10 +105,10 @@ def test_shipped_digit_diffusion_samples_the_asked_digits(name):
 
     model = registry.load(name)
     labels = torch.arange(40) % 10
-    x = model.sample(40, generator=torch.Generator().manual_seed(0), labels=labels, guidance=3.0, steps=50)
+    x = model.sample(40, generator=torch.Generator().manual_seed(0), labels=labels, guidance=3.0, steps=20)
     assert x.shape == (40, 1, 28, 28) and x.min() >= 0 and x.max() <= 1
     read, _ = read_digits(x * 2 - 1)
-    assert (read == labels.numpy()).mean() >= 0.95  # the card has the 1,000-sample figure
+    assert (read == labels.numpy()).mean() >= 0.95  # DDIM-20 reads 40 of 40; the card has the 1,000-sample DDIM-50 figure
 
 
 def test_shipped_colour_prior_colourizes_held_out_photos_keeping_their_luma():
