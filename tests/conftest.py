@@ -18,6 +18,11 @@ _HF_HOME = tempfile.mkdtemp(prefix="playground-hf-")
 atexit.register(shutil.rmtree, _HF_HOME, ignore_errors=True)
 os.environ["HF_HOME"] = _HF_HOME
 os.environ["HF_HUB_CACHE"] = os.path.join(_HF_HOME, "hub")
+# pytest-xdist runs two workers (pytest.ini): each extracts the datasets into a cache folder of its own, since
+# torchvision's extraction is not safe from two processes at once.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    _cache = os.environ.get("PLAYGROUND_CACHE_DIR") or os.path.expanduser("~/.cache/generative-playground")
+    os.environ["PLAYGROUND_CACHE_DIR"] = os.path.join(_cache, "pytest-" + os.environ["PYTEST_XDIST_WORKER"])
 
 from playground.device import configure_threads  # noqa: E402
 

@@ -9,6 +9,7 @@ import math
 import struct
 import time
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 
 import gradio as gr
 import numpy as np
@@ -49,7 +50,9 @@ def run_event(demo, api_name: str, inputs: list):
         out = fn.fn(*args)
         return next(out) if inspect.isgenerator(out) else out
 
-    return asyncio.run(run())
+    # In a thread of its own: after the browser tests, Playwright's event loop is running in this one
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, run()).result()
 
 
 def _wrong_values(block) -> list:
