@@ -52,7 +52,9 @@ def joint_counts(n):
 
 
 @lru_cache(maxsize=8)
+@lru_cache(maxsize=None)
 def _figures(name: str) -> dict:
+    """A shipped model's figures on the test digits: the same for every request, so computed once per process."""
     return joint.model_figures(name, checks.mnist_test()[0])
 
 
