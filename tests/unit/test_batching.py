@@ -119,18 +119,20 @@ def test_an_error_reaches_every_request_in_the_batch_and_the_lane_goes_on(model)
             raise ValueError("bad timestep")
         return x * 2
 
-    batcher = CallBatcher(fn, lanes=1, window=0.5)
+    # Both sessions open before either call, and a window no loaded machine outwaits: the two calls meet in one
+    # batch (opened inside the threads, one call could run alone before the other session existed)
+    batcher = CallBatcher(fn, lanes=1, window=10.0)
 
-    def call(step):
+    def call(net, step):
         def job():
-            with batcher.session() as net:
-                try:
-                    return net(torch.ones(1, 1, 2, 2), torch.tensor(step), None)
-                except ValueError as error:
-                    return str(error)
+            try:
+                return net(torch.ones(1, 1, 2, 2), torch.tensor(step), None)
+            except ValueError as error:
+                return str(error)
         return job
 
-    assert _together([call(13), call(4)]) == ["bad timestep", "bad timestep"]
+    with batcher.session() as bad, batcher.session() as good:
+        assert _together([call(bad, 13), call(good, 4)]) == ["bad timestep", "bad timestep"]
     with batcher.session() as net:
         torch.testing.assert_close(net(torch.ones(1, 1, 2, 2), torch.tensor(4), None), torch.full((1, 1, 2, 2), 2.0))
 
