@@ -6,14 +6,13 @@ first table, and a tab that needs MNIST when there is neither a data folder nor 
 import asyncio
 import inspect
 import math
-import struct
 import time
-import zlib
 from concurrent.futures import ThreadPoolExecutor
 
 import gradio as gr
 import numpy as np
 import pytest
+from fake_pictures import png_header
 from PIL import Image
 
 from playground.ui import checks
@@ -106,16 +105,6 @@ def test_every_setting_of_every_public_event_refuses_wrong_values_with_a_clear_m
                 assert str(checks.choice_values(block)[0]) in message, (name, value, message)
 
 
-def _png_header(path, width: int, height: int) -> str:
-    """A PNG that claims width x height pixels in 69 bytes: what a decompression bomb looks like to a header."""
-    def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-                     + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b""))
-    return str(path)
-
-
 def _stroke(path, mode="RGB", suffix=".png") -> str:
     a = np.full((120, 120, 3), 255, dtype=np.uint8)
     a[20:100, 50:70] = 0  # a dark stroke on white paper
@@ -131,7 +120,7 @@ def pictures(tmp_path):
     corrupt.write_bytes(open(good, "rb").read()[:60])
     (tmp_path / "empty.png").write_bytes(b"")
     (tmp_path / "text.png").write_text("not a picture, whatever the name says")
-    return {"bomb": _png_header(tmp_path / "bomb.png", 30_000, 30_000), "large": _png_header(tmp_path / "large.png",
+    return {"bomb": png_header(tmp_path / "bomb.png", 30_000, 30_000), "large": png_header(tmp_path / "large.png",
             10_000, 10_000), "corrupt": str(corrupt), "empty": str(tmp_path / "empty.png"),
             "text": str(tmp_path / "text.png"), "good": good, "cmyk": _stroke(tmp_path / "cmyk", "CMYK", ".jpg")}
 

@@ -3,13 +3,12 @@ allows, and hand handlers checked values; a picture's header is checked before i
 a download server that never answers costs a bounded wait."""
 import math
 import re
-import struct
 import threading
 import time
-import zlib
 
 import gradio as gr
 import pytest
+from fake_pictures import png_header
 
 from playground.ui import checks
 
@@ -59,20 +58,11 @@ def test_checked_widgets_keep_gradios_look_and_log_no_traceback():
     assert caught.value.print_exception is False  # a wrong value is not a server fault
 
 
-def _png(path, width: int, height: int) -> str:
-    def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-                     + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b""))
-    return str(path)
-
-
 def test_pictures_are_checked_from_their_header(tmp_path):
-    checks.check_picture(_png(tmp_path / "small.png", 280, 280), "Editor")
+    checks.check_picture(png_header(tmp_path / "small.png", 280, 280), "Editor")
     (tmp_path / "text.png").write_text("hello")
-    cases = [(_png(tmp_path / "bomb.png", 30_000, 30_000), "far too large to decode"),
-             (_png(tmp_path / "wide.png", 5000, 10), "5000x10 pixels; the limit is 4096"),
+    cases = [(png_header(tmp_path / "bomb.png", 30_000, 30_000), "far too large to decode"),
+             (png_header(tmp_path / "wide.png", 5000, 10), "5000x10 pixels; the limit is 4096"),
              (str(tmp_path / "text.png"), "not a picture"), (b"", "not a picture")]
     for source, message in cases:
         assert re.match(f'"Editor": .*{message}', _refused(lambda: checks.check_picture(source, "Editor")))
