@@ -28,5 +28,7 @@ def build_app() -> gr.Blocks:
 
 
 def _select_tab(request: gr.Request):
-    """Open the tab a shared link names (?tab=density)."""
-    return gr.Tabs(selected=query_value(request.query_params if request else None, "tab", "home", choices=TAB_IDS))
+    """Open the tab a shared link names (?tab=density). Without one, leave the tabs alone: a tab clicked before
+    this load event answered (a second or two on a busy machine) must stay open, not jump back to Home."""
+    tab = query_value(request.query_params if request else None, "tab", None, choices=TAB_IDS)
+    return gr.skip() if tab is None else gr.Tabs(selected=tab)

@@ -20,3 +20,18 @@ def test_a_link_only_sets_the_tab_it_opens():
     assert tab_query(link, "latent") == link.query_params
     assert tab_query(link, "autoregressive") == {}  # the latent tab's seed and temperature are not the text's
     assert tab_query(None, "latent") == {}
+
+
+def test_only_a_link_that_names_a_tab_selects_it_on_load():
+    """Without ?tab=, the load event leaves the tabs alone: a tab clicked before it answered stays open (it used to
+    jump back to Home, which failed a browser test on a busy machine)."""
+    from types import SimpleNamespace
+
+    import gradio as gr
+
+    from playground.ui import _select_tab
+
+    assert _select_tab(SimpleNamespace(query_params={"tab": "density"})).selected == "density"
+    for query in ({}, {"tab": "no-such-tab"}, {"seed": "3"}):
+        assert _select_tab(SimpleNamespace(query_params=query)) == gr.skip()
+    assert _select_tab(None) == gr.skip()
