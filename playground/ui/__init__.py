@@ -1,25 +1,24 @@
 """The Gradio app: a header with the device, then one tab per file in this package."""
 import gradio as gr
 
-from playground.device import describe
 from playground.ui import (autoregressive_tab, density_tab, diffusion_tab, flow_matching_tab, home_tab, imputation_tab,
                            inverse_tab, joint_tab, latent_tab)
 from playground.ui.urlstate import MARK_LINK_READ, query_value
+from playground.ui.view import CSS, projector_toggle
 
 TABS = (home_tab, density_tab, joint_tab, autoregressive_tab, latent_tab, diffusion_tab, flow_matching_tab, inverse_tab,
         imputation_tab)
 TAB_IDS = ("home", "density", "joint", "autoregressive", "latent", "diffusion", "flow-matching", "inverse", "imputation")
-CSS = """
-.gp-header {display: flex; justify-content: space-between; align-items: baseline; flex-wrap: wrap;}
-.gp-header h1 {margin: 0 0 4px 0; font-size: 1.6rem;}
-#home-device, .gp-device {font-size: 0.95rem;}
-"""
+__all__ = ["CSS", "TABS", "TAB_IDS", "build_app"]
 
 
 def build_app() -> gr.Blocks:
     with gr.Blocks(title="Generative Playground", delete_cache=(3600, 3600)) as demo:
-        gr.HTML(f'<div class="gp-header"><h1>Generative Playground</h1>'
-                f'<span class="gp-device" id="device-badge">Device: {describe()}</span></div>')
+        with gr.Row(elem_classes=["gp-header"], equal_height=False):
+            gr.HTML('<h1>Generative Playground</h1>')
+            device = gr.Markdown("Device: finding out…", elem_id="device-badge", elem_classes=["gp-device"])
+            projector_toggle(demo)
+        demo.load(_device, None, device, api_visibility="private")
         with gr.Tabs(elem_id="tabs") as tabs:
             for tab in TABS:
                 tab.build_tab(demo)
@@ -32,3 +31,10 @@ def _select_tab(request: gr.Request):
     this load event answered (a second or two on a busy machine) must stay open, not jump back to Home."""
     tab = query_value(request.query_params if request else None, "tab", None, choices=TAB_IDS)
     return gr.skip() if tab is None else gr.Tabs(selected=tab)
+
+
+def _device() -> str:
+    """The device line, as soon as it is known (finding it imports torch, which the first page does not wait for)."""
+    from playground.device import describe
+
+    return f"Device: {describe()}"

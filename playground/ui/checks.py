@@ -157,6 +157,13 @@ class Number(gr.Number):
         return super().preprocess(check_number(self, payload))
 
 
+class Seed(gr.Number):
+    """A seed: any whole number, used modulo 2^32 (so the handler gets one from 0 to 2^32 - 1)."""
+
+    def preprocess(self, payload):
+        return super().preprocess(check_number(self, payload)) % 2 ** 32
+
+
 class Slider(gr.Slider):
     """gr.Slider whose value is checked against its own minimum, maximum and step (whole steps: whole numbers)."""
 

@@ -1,6 +1,5 @@
-"""Handlers of the Density estimation tab: settings already checked by the tab's widgets (playground.ui.checks) in,
-figures out. Typed numbers and uploaded CSVs are checked here: bad ones raise `gr.Error` with a message a student
-can act on; a stated clamp is reported in the info line instead where a sensible value exists.
+"""Handlers of the Density estimation tab: settings already checked by the tab's settings table in, figures out.
+Typed numbers and uploaded CSVs are checked here: bad ones raise `gr.Error` with a message a student can act on.
 """
 import math
 import time
@@ -15,28 +14,9 @@ from playground.models.bandwidth import BandwidthError
 from playground.tasks.density import DensityLab, curse_of_dimensionality, lab_for
 from playground.toydata import TOY_1D, TOY_2D, toy_sample
 from playground.ui import checks
+from playground.ui.density_tab import RULES, TABLE, TYPED, UPLOADED
 
-TYPED, UPLOADED = "typed numbers", "uploaded CSV"
-RULES = [("manual (slider)", "manual"), ("Scott", "scott"), ("Silverman", "silverman"),
-         ("improved Sheather-Jones", "isj"), ("CV likelihood", "cv")]
-LOG10_H_RANGE = (-3.0, 3.0)
-
-
-def dataset_choices(dim: str) -> list[str]:
-    return list(TOY_1D if dim == "1-D" else TOY_2D) + [TYPED, UPLOADED]
-
-
-def rule_choices(dim: str) -> list:
-    return RULES if dim == "1-D" else [r for r in RULES if r[1] != "isj"]
-
-
-def on_dim_change(dim: str, dataset: str, rule: str):
-    """Switching 1-D / 2-D swaps the data and rule choices (keeping what still fits) and the 2-D view."""
-    datasets, rules = dataset_choices(dim), rule_choices(dim)
-    dataset = dataset if dataset in datasets else datasets[1 if dim == "1-D" else 0]
-    rule = rule if rule in [v for _, v in rules] else "silverman"
-    return (gr.Dropdown(choices=datasets, value=dataset), gr.Radio(choices=rules, value=rule),
-            gr.Radio(visible=dim == "2-D"))
+MAX_TYPED = 10_000  # points a click may add to (typed data beyond this are better uploaded as a CSV)
 
 
 def read_upload(path, dim: str):
@@ -56,7 +36,6 @@ def _lab(dim: str, dataset: str, n, seed, typed: str, uploaded) -> DensityLab:
     d = 1 if dim == "1-D" else 2
     table = TOY_1D if d == 1 else TOY_2D
     if dataset in table:
-        seed = checks.seed(seed)
         toy = table[dataset]
         return lab_for((d, dataset, toy.fixed_n or n, seed),
                        lambda: DensityLab(toy_sample(dataset, n, seed, d), toy.pdf, seed, get_device()))
@@ -80,17 +59,18 @@ def estimate(dim, dataset, n, seed, typed, kernel, log10_h, rule, view, show_tru
     started = time.perf_counter()
     lab = _lab(dim, dataset, n, seed, typed, uploaded)
     notes = []
-    if rule == "manual":  # the slider keeps to its range; a direct call is clamped to it
-        clamped = min(max(float(log10_h), LOG10_H_RANGE[0]), LOG10_H_RANGE[1])
-        if clamped != float(log10_h):
-            notes.append(f"bandwidth clamped to h = 10^{clamped:g} (allowed 10^{LOG10_H_RANGE[0]:g} to 10^{LOG10_H_RANGE[1]:g})")
-        h = 10 ** clamped
+    if rule == "manual":
+        h = 10 ** float(log10_h)
     else:
         try:
             h = lab.rule(rule, kernel)
         except BandwidthError as error:
             raise checks.user_error(f"{dict((v, k) for k, v in RULES)[rule]}: {error}") from None
-        h = min(max(h, 10 ** LOG10_H_RANGE[0]), 10 ** LOG10_H_RANGE[1])
+        bw = TABLE.settings["bw"]  # the rule's h is shown on the slider: kept within it
+        h_shown = min(max(h, 10 ** bw.lo), 10 ** bw.hi)
+        if h_shown != h:
+            notes.append(f"the {rule} rule's h = {h:.3g} is outside the slider, so h = {h_shown:.3g} is used")
+        h = h_shown
     est = lab.estimate(h, kernel, with_true=bool(show_true))
     title = f"{kernel} kernel, h = {h:.4g}, N = {lab.n:,}"
     if lab.dim == 1:
@@ -129,10 +109,23 @@ def _heldout_figure(lab: DensityLab, kernel: str, h: float):
 
 def curse(n, seed):
     """KDE against a fitted Gaussian as the dimension grows from 1 to 10."""
-    rows = curse_of_dimensionality(n=n, seed=checks.seed(seed))
+    rows = curse_of_dimensionality(n=n, seed=seed)
     fig = plotting.curse_figure(rows, f"Error against the true density as the dimension grows (N = {n:,})")
     cross = next((r["dim"] for r in rows if r["kde"] > r["gauss"]), None)
     verdict = (f"KDE is closer to the truth up to d = {cross - 1}; from d = {cross} the simple Gaussian wins."
                if cross and cross > 1 else "Here the Gaussian wins from the start." if cross == 1 else
                "KDE stays ahead up to d = 10 at this N.")
     return fig, verdict
+
+
+def add_point(dim: str, dataset: str, typed: str, x: float, y: float):
+    """A click on the plot adds a point to your own numbers (starting a new list when other data are shown)."""
+    typed = typed if dataset == TYPED else ""
+    lines = [line for line in typed.replace(",", " ").split("\n") if line.strip()] if dim == "2-D" else \
+        typed.replace(",", " ").split()
+    if len(lines) >= MAX_TYPED:
+        raise checks.user_error(f"Clicked point: at most {MAX_TYPED:,} typed points; upload a CSV for more.")
+    point = f"{x:.3g}" if dim == "1-D" else f"{x:.3g}, {y:.3g}"
+    joined = (", ".join(lines + [point]) if dim == "1-D" else
+              "\n".join([", ".join(line.split()) for line in lines] + [point]))
+    return joined, gr.Dropdown(value=TYPED)

@@ -1,7 +1,6 @@
 """Home tab: what the playground is, the tabs that exist, the device, and which models are here."""
 import gradio as gr
 
-from playground.device import describe
 from playground.registry import SPECS, availability
 from playground.ui.urlstate import sync_url
 
@@ -56,8 +55,15 @@ def models_table() -> str:
 def build_tab(demo: gr.Blocks) -> None:
     with gr.Tab("Home", id="home", elem_id="tab-home") as tab:
         gr.Markdown(ABOUT)
-        gr.Markdown(f"**Device:** {describe()}", elem_id="home-device")
+        device = gr.Markdown("**Device:** finding out…", elem_id="home-device")
         gr.Markdown("### Models")
         table = gr.Markdown("Checking which models are available…", elem_id="home-models")
     demo.load(models_table, None, table, api_name="home_models")
+    demo.load(_device, None, device, api_visibility="private")
     sync_url(tab, "home", {})
+
+
+def _device() -> str:
+    from playground.device import describe  # imports torch: after the first page
+
+    return f"**Device:** {describe()}"

@@ -11,13 +11,14 @@ import gradio as gr
 
 _JS = """
 (...values) => {
-  const keys = %s, tabId = %s, onlyIfShown = %s;
+  const keys = %s, tabId = %s, onlyIfShown = %s, version = %s;
   if (!window.__gpLinkRead) return values;  // the load events have not read the opened link yet
   const panel = document.getElementById("tab-" + tabId);
   if (onlyIfShown && (!panel || panel.offsetParent === null)) return values;  // another tab is open
   const url = new URL(window.location.href);
   for (const k of [...url.searchParams.keys()]) { if (k !== "__theme") url.searchParams.delete(k); }
   url.searchParams.set("tab", tabId);
+  if (version) url.searchParams.set("v", String(version));
   keys.forEach((k, i) => {
     const v = values[i];
     if (typeof v === "string" && v.length > 400) return;  // long typed data stays out of links
@@ -29,13 +30,15 @@ _JS = """
 """
 
 
-def sync_url(tab: gr.Tab, tab_id: str, params: dict) -> None:
-    """Keep `?tab=ID&key=value...` in the URL: when the tab is opened and when one of its widgets changes."""
+def sync_url(tab: gr.Tab, tab_id: str, params: dict, version: int = 0) -> None:
+    """Keep `?tab=ID&v=VERSION&key=value...` in the URL: when the tab is opened and when one of its widgets
+    changes (`v`, the settings table's version, is left out when 0)."""
     components = list(params.values())
     keys, tab_json = json.dumps(list(params)), json.dumps(tab_id)
-    tab.select(fn=None, inputs=components, outputs=None, js=_JS % (keys, tab_json, "false"))
+    tab.select(fn=None, inputs=components, outputs=None, js=_JS % (keys, tab_json, "false", version))
     if components:
-        gr.on([c.change for c in components], fn=None, inputs=components, outputs=None, js=_JS % (keys, tab_json, "true"))
+        gr.on([c.change for c in components], fn=None, inputs=components, outputs=None,
+              js=_JS % (keys, tab_json, "true", version))
 
 
 # Run after the load events: from then on the URL may be rewritten (see `_JS`).
