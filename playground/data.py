@@ -170,6 +170,28 @@ def text_corpus() -> str:
     return path.read_text(encoding="utf-8")
 
 
+def encode_corpus(text: str, chars: str) -> np.ndarray:
+    """The whole corpus as token ids (int64), by a lookup table (the tokenizer gives the same, more slowly)."""
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    table = np.full(max(max(map(ord, chars)), int(codes.max(initial=0))) + 1, -1, dtype=np.int64)
+    table[[ord(c) for c in chars]] = np.arange(len(chars))
+    if (ids := table[codes]).min(initial=0) < 0:
+        unknown = sorted(set(text) - set(chars))
+        raise ValueError(f"The corpus has characters outside the vocabulary: {''.join(unknown)[:40]!r}.")
+    return ids
+
+
+def char_windows(split: str, block: int, chars: str = SHAKESPEARE_CHARS):
+    """Every window of `block` characters of tiny Shakespeare's first 90% (train) or last 10% (test), as a
+    (N, block) view of one int64 tensor, nanoGPT's split."""
+    import torch
+
+    ids = torch.from_numpy(encode_corpus(text_corpus(), chars))
+    cut = int(0.9 * len(ids))
+    part = ids[:cut] if split == "train" else ids[cut:]
+    return part.unfold(0, block, 1)
+
+
 def digits():
     """scikit-learn's 8x8 digits: (images float (N, 8, 8) in [0, 16], labels (N,))."""
     from sklearn.datasets import load_digits
@@ -190,25 +212,15 @@ def images_to_float(images) -> "torch.Tensor":
 
 
 def get_dataset(name: str, split: str = "train", n: int = 10_000, seed: int = 0):
-    """One entry point: 'toy1d:NAME', 'toy2d:NAME', 'toy2d-set:NAME,NAME,...' (points, labels),
-    'reflow:MODEL' (a flow's own (sample, label, noise) pairs), 'chars:BLOCK' (tiny Shakespeare's character
-    windows), 'digits', 'mnist', 'fashion-mnist', 'cifar10', 'tinyshakespeare'."""
+    """One entry point: 'toy1d:NAME', 'toy2d:NAME', 'toy2d-set:NAME,NAME,...' (points, labels), 'chars:BLOCK'
+    (tiny Shakespeare's character windows), 'digits', 'mnist', 'fashion-mnist', 'cifar10', 'tinyshakespeare'."""
     family, _, sub = name.partition(":")
-    if family == "reflow":  # (sample, label, noise) pairs from a trained flow; held-out data is real
-        from playground.registry import get_spec
-        from playground.tasks.flow_paths import reflow_pairs
-
-        if split == "train":
-            return reflow_pairs(sub, n, seed)
-        return get_dataset(get_spec(sub).train["dataset"], split, n, seed)
     if family == "toy2d-set":  # several shapes at once, labelled by their index in the list
         shapes = sub.split(",")
         per = [get_dataset(f"toy2d:{shape}", split, n // len(shapes), seed + k) for k, shape in enumerate(shapes)]
         labels = np.repeat(np.arange(len(shapes)), [len(p) for p in per])
         return np.concatenate(per), labels
     if family == "chars":
-        from playground.models.char_gpt import char_windows
-
         return char_windows(split, int(sub))
     if family in ("toy1d", "toy2d"):
         # Seeds differ by split, so train and test are independent draws.

@@ -1,6 +1,6 @@
-"""The model registry: a readable table of model name -> spec, and `load(name)`, lazy, cached and
-thread-safe. Local models live in `checkpoints/NAME/`; hub models load through their library's
-`from_pretrained` and fail fast with a clear message when the hub cannot be reached.
+"""The model registry: a readable table of model name -> spec, `names_with` / `first_with` that find models by
+capability (so tasks need not write model names), and `load(name)`, lazy, cached and thread-safe. Local models
+live in `checkpoints/NAME/`; hub models load through their library's `from_pretrained` and fail fast offline.
 """
 import threading
 from dataclasses import dataclass, field
@@ -36,7 +36,7 @@ class ModelSpec:
     name: str
     family: str
     source: str  # a folder under checkpoints/ (local) or a Hugging Face Hub id
-    capabilities: tuple
+    capabilities: tuple  # what tasks may ask of it: they find models by these (names_with, first_with)
     blurb: str
     hub: bool = False
     train: dict = field(default_factory=dict)  # recipe for `python -m playground.train NAME`
@@ -80,6 +80,7 @@ LATENT_RECIPE = dict(dataset="mnist", train_size=60_000, test_size=10_000, steps
                            "a Gaussian fitted to its training encodings), read by the shipped mnist-classifier. "
                            "Trained on the 2-core CPU of the development machine.")
 LATENT_MODELS = [("ae", "autoencoder", 0.0), ("vae", "VAE (beta = 1)", 1.0), ("beta-vae", "beta-VAE (beta = 4)", 4.0)]
+LATENT_DIMS = (2, 16)
 
 PIXEL_NOTES = ("Dynamically binarized MNIST (each grey level is the probability of ink). Test NLL in nats per image "
                "(and bits per pixel) on the 10,000 test images binarized once with seed 0, the same binarization as "
@@ -89,10 +90,23 @@ FIT_RECIPE = dict(dataset="mnist", train_size=60_000, test_size=10_000, steps=0,
                         "pseudo-count per outcome (Laplace smoothing); no gradient steps. " + PIXEL_NOTES)
 
 
+def _latent_name(key: str, dim: int) -> str:
+    return f"mnist-{key}-{dim}d"
+
+
+def latent_name(what: str, dim: int) -> str:
+    """The latent-variable model described as `what` in LATENT_MODELS (e.g. 'VAE (beta = 1)') with a dim-D latent."""
+    key = next((key for key, described, _ in LATENT_MODELS if described == what), None)
+    if key is None or dim not in LATENT_DIMS:
+        raise KeyError(f"No latent model '{what}' with a {dim}-D latent. Known: "
+                       f"{', '.join(d for _, d, _ in LATENT_MODELS)}; latent sizes {LATENT_DIMS}.")
+    return _latent_name(key, dim)
+
+
 def _latent_spec(key: str, what: str, beta: float, dim: int) -> "ModelSpec":
     kind = "ae" if key == "ae" else "vae"
     caps = ("encode", "decode", "sample") if kind == "vae" else ("encode", "decode")
-    return ModelSpec(f"mnist-{key}-{dim}d", "vae", f"checkpoints/mnist-{key}-{dim}d", caps,
+    return ModelSpec(_latent_name(key, dim), "vae", f"checkpoints/{_latent_name(key, dim)}", caps,
                      f"MLP {what} on binarized MNIST with a {dim}-D latent",
                      train=dict(LATENT_RECIPE, config=dict(latent_dim=dim, hidden=512, beta=beta, kind=kind)))
 
@@ -105,9 +119,11 @@ SPECS = {spec.name: spec for spec in [
     ModelSpec("diffusion-2d", "toy-diffusion", "checkpoints/diffusion-2d", ("sample", "ode_paths", "noise_prediction"),
               "DDPM noise-prediction MLP for four 2-D shapes (moons, 8 gaussians, checkerboard, spirals)",
               train=TOY_RECIPE),
-    ModelSpec("flow-matching-2d", "toy-flow-matching", "checkpoints/flow-matching-2d", ("sample", "ode_paths"),
+    ModelSpec("flow-matching-2d", "toy-flow-matching", "checkpoints/flow-matching-2d",
+              ("sample", "ode_paths", "velocity"),
               "Flow-matching (1-rectified flow) velocity MLP for the same four 2-D shapes", train=TOY_RECIPE),
-    ModelSpec("rectified-flow-2d", "toy-flow-matching", "checkpoints/rectified-flow-2d", ("sample", "ode_paths"),
+    ModelSpec("rectified-flow-2d", "toy-flow-matching", "checkpoints/rectified-flow-2d",
+              ("sample", "ode_paths", "velocity", "straight_paths"),
               "2-rectified flow: flow-matching-2d retrained on its own (noise, sample) pairs, so its paths are nearly straight",
               train=dict(TOY_RECIPE, dataset="reflow:flow-matching-2d",
                          notes=TOY_RECIPE["notes"] + " Reflow pairs: 200,000 noise points carried by flow-matching-2d "
@@ -118,14 +134,15 @@ SPECS = {spec.name: spec for spec in [
                          batch_size=128, lr=2e-3, save_every=500,
                          notes="MNIST as torchvision reads it (from PLAYGROUND_DATA_DIR offline); augmentation: random "
                                "shifts of up to 2 pixels. Trained on the 2-core CPU of the development machine.")),
-    ModelSpec("mnist-diffusion", "image-diffusion", "checkpoints/mnist-diffusion", ("sample", "guidance", "trajectory"),
-              "Class-conditional DDPM on MNIST: diffusers' UNet2DModel (2.4 M parameters) with a null class for "
-              "classifier-free guidance",
-              train=dict(DIGIT_RECIPE, config=DIGIT_UNET)),
+    # listed before the 2.4 M model: the digit sampler used by default (fast, and its digits read better)
     ModelSpec("mnist-diffusion-fast", "image-diffusion", "checkpoints/mnist-diffusion-fast",
               ("sample", "guidance", "trajectory"),
               "The same class-conditional DDPM with a smaller UNet (0.64 M parameters), for fast sampling on a CPU",
               train=dict(DIGIT_RECIPE, config=dict(DIGIT_UNET, block_out_channels=[16, 32, 64]))),
+    ModelSpec("mnist-diffusion", "image-diffusion", "checkpoints/mnist-diffusion", ("sample", "guidance", "trajectory"),
+              "Class-conditional DDPM on MNIST: diffusers' UNet2DModel (2.4 M parameters) with a null class for "
+              "classifier-free guidance",
+              train=dict(DIGIT_RECIPE, config=DIGIT_UNET)),
     ModelSpec("cifar-diffusion", "image-diffusion", "checkpoints/cifar-diffusion", ("sample", "guidance", "colour"),
               "Class-conditional DDPM on 32x32 CIFAR-10 colour photos: diffusers' UNet2DModel (2.5 M parameters), "
               "the colour prior of the inverse problems",
@@ -141,14 +158,17 @@ SPECS = {spec.name: spec for spec in [
                                "first 100 held-out images (luminance kept, DDNM null-space sampling, 50 DDIM steps, "
                                "no class), against the truth and beside the grey baseline; colourfulness is Hasler and "
                                "Suesstrunk's (2003) metric. The weights are stored in float16 (10.2 MB in float32).")),
-    *[_latent_spec(key, what, beta, dim) for dim in (2, 16) for key, what, beta in LATENT_MODELS],
-    ModelSpec("mnist-independent", "independent-pixels", "checkpoints/mnist-independent", ("sample", "log_prob"),
+    *[_latent_spec(key, what, beta, dim) for dim in LATENT_DIMS for key, what, beta in LATENT_MODELS],
+    ModelSpec("mnist-independent", "independent-pixels", "checkpoints/mnist-independent",
+              ("sample", "log_prob", "binary_pixels"),
               "Binary MNIST pixels as independent Bernoullis: n = 784 parameters",
               train=dict(FIT_RECIPE, config=dict(pixels=784))),
-    ModelSpec("mnist-markov", "markov-pixels", "checkpoints/mnist-markov", ("sample", "log_prob", "complete"),
+    ModelSpec("mnist-markov", "markov-pixels", "checkpoints/mnist-markov",
+              ("sample", "log_prob", "binary_pixels", "complete"),
               "Binary MNIST pixels as a Markov chain along the raster order: 2n - 1 = 1,567 parameters",
               train=dict(FIT_RECIPE, config=dict(pixels=784))),
-    ModelSpec("mnist-pixelcnn", "pixelcnn", "checkpoints/mnist-pixelcnn", ("sample", "log_prob", "complete", "labels"),
+    ModelSpec("mnist-pixelcnn", "pixelcnn", "checkpoints/mnist-pixelcnn",
+              ("sample", "log_prob", "binary_pixels", "complete", "labels", "trajectory"),
               "Class-conditional gated PixelCNN on binarized MNIST (10 gated layers, 32 channels)",
               train=dict(config=dict(channels=32, layers=10, kernel=3, first_kernel=7, classes=10, label_dropout=0.1),
                          dataset="mnist", train_size=60_000, test_size=10_000, steps=3000, batch_size=64, lr=2e-3,
@@ -187,6 +207,19 @@ def family_class(family: str):
         raise KeyError(f"Unknown model family '{family}'. Known: {', '.join(FAMILIES)}.")
     module, _, attr = FAMILIES[family].partition(":")
     return lazy_import(module, attr)
+
+
+def names_with(*capabilities: str) -> list[str]:
+    """The models that offer every one of `capabilities`, in the order of SPECS (the default first)."""
+    return [name for name, spec in SPECS.items() if set(capabilities) <= set(spec.capabilities)]
+
+
+def first_with(*capabilities: str) -> str:
+    """The first model in SPECS that offers every one of `capabilities`: the one a task uses by default."""
+    names = names_with(*capabilities)
+    if not names:
+        raise KeyError(f"No model offers {' + '.join(capabilities)}.")
+    return names[0]
 
 
 def get_spec(name: str) -> ModelSpec:

@@ -23,7 +23,9 @@ from torch import nn
 from playground import card
 from playground.data import get_dataset
 from playground.device import configure_threads, fast_bf16, get_device
+from playground.figures import card_figures
 from playground.registry import REPO_ROOT, family_class, get_spec
+from playground.tasks.flow_paths import reflow_pairs
 
 
 def training_data(spec, seed: int):
@@ -31,10 +33,21 @@ def training_data(spec, seed: int):
     recipe = spec.train
     splits = []
     for split, size in (("train", recipe.get("train_size", 10_000)), ("test", recipe.get("test_size", 2_000))):
-        data = get_dataset(recipe["dataset"], split, n=size, seed=seed)
+        data = _dataset(recipe["dataset"], split, size, seed)
         data = data if isinstance(data, tuple) else (data,)
         splits.append(tuple(_as_tensor(d) for d in data))
     return splits[0], splits[1]
+
+
+def _dataset(name: str, split: str, n: int, seed: int):
+    """playground.data's datasets, and 'reflow:MODEL': for training, the (sample, label, noise) pairs that the
+    trained flow MODEL makes itself; for testing, the real held-out data of MODEL's own recipe."""
+    family, _, model = name.partition(":")
+    if family != "reflow":
+        return get_dataset(name, split, n=n, seed=seed)
+    if split == "train":
+        return reflow_pairs(model, n, seed)
+    return get_dataset(get_spec(model).train["dataset"], split, n=n, seed=seed)
 
 
 def _as_tensor(data) -> torch.Tensor:
@@ -238,7 +251,7 @@ def train(name: str, steps: int | None = None, out: str | Path | None = None, ru
         metrics["final_train_loss"] = round(sum(losses[-50:]) / len(losses[-50:]), 4)
     if not accelerator.is_main_process:
         return model, metrics
-    measured = model.quality(test_set, train_set) if figures and hasattr(model, "quality") else {}
+    measured = card_figures(spec.family, model, test_set, train_set) if figures else {}
     store_weights(model, out, weights)
     facts = dict(steps=steps, batch_size=batch_size, lr=lr, warmup=recipe.get("warmup", 0), ema=recipe.get("ema"),
                  seed=seed, precision=precision, precision_wanted=recipe.get("mixed_precision", "fp32"))
@@ -284,7 +297,7 @@ def remeasure(name: str, out: str | Path | None = None, seed: int = 0) -> dict:
     model = family_class(spec.family).from_pretrained(str(out)).eval()  # float32, whatever the file holds
     round_weights(model, weights)
     train_set, test_set = training_data(spec, seed)
-    figures = model.quality(test_set, train_set)
+    figures = card_figures(spec.family, model, test_set, train_set)
     previous = card.read(out) if (out / "card.json").exists() else _card_head(spec, spec.train["config"], train_set,
                                                                               test_set)
     store_weights(model, out, weights)

@@ -3,8 +3,6 @@ independence (n parameters), a Markov chain over the raster order (2n - 1) and a
 PixelCNN (van den Oord et al. 2016, "Conditional Image Generation with PixelCNN Decoders"), which
 writes p(x) = prod_i p(x_i | x_<i) with compact neural conditionals. All sample pixel by pixel.
 """
-import math
-
 import torch
 import torch.nn.functional as F
 from huggingface_hub import PyTorchModelHubMixin
@@ -31,23 +29,12 @@ def _draw(logits, temperature: float, generator) -> torch.Tensor:
 
 
 class _PixelModel(nn.Module, PyTorchModelHubMixin):
-    """What the three models share: the card figures and the raster-order image shape."""
+    """What the three models share: the raster-order image shape."""
 
     side = 28
 
     def images(self, x) -> torch.Tensor:
         return x.reshape(len(x), 1, self.side, self.side)
-
-    @torch.no_grad()
-    def quality(self, test: tuple, train: tuple, seed: int = 0) -> dict:
-        """Test NLL in nats per image and bits per pixel, on the test set binarized once with the seed."""
-        x = binarize(test[0], generator=torch.Generator().manual_seed(seed))
-        labels = test[1] if len(test) > 1 else None
-        nll = torch.cat([self.nll(x[i:i + 500], None if labels is None else labels[i:i + 500])
-                         for i in range(0, len(x), 500)])
-        return {"binarized_test_images": len(x), "test_nll_nats": round(float(nll.mean()), 2),
-                "test_bits_per_pixel": round(float(nll.mean()) / (x.shape[1] * math.log(2)), 4),
-                "parameters": self.parameter_count()}
 
 
 class IndependentPixels(_PixelModel):

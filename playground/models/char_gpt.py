@@ -2,12 +2,8 @@
 a character tokenizer built here with the `tokenizers` library. The checkpoint folder holds both, so
 `AutoModelForCausalLM` / `AutoTokenizer.from_pretrained(folder)` load it exactly as they load a hub model.
 """
-import math
-
-import numpy as np
 import torch
 
-from playground.data import SHAKESPEARE_CHARS, text_corpus
 from playground.lazy import lazy_import
 
 GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast = lazy_import(
@@ -24,26 +20,6 @@ def char_tokenizer(chars: str) -> PreTrainedTokenizerFast:
     tok.decoder = decoders.Fuse()
     return PreTrainedTokenizerFast(tokenizer_object=tok, clean_up_tokenization_spaces=False,
                                    model_max_length=10 ** 6)
-
-
-def encode_corpus(text: str, chars: str) -> np.ndarray:
-    """The whole corpus as token ids (int64), by a lookup table (the tokenizer gives the same, more slowly)."""
-    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-    table = np.full(max(max(map(ord, chars)), int(codes.max(initial=0))) + 1, -1, dtype=np.int64)
-    table[[ord(c) for c in chars]] = np.arange(len(chars))
-    if (ids := table[codes]).min(initial=0) < 0:
-        unknown = sorted(set(text) - set(chars))
-        raise ValueError(f"The corpus has characters outside the vocabulary: {''.join(unknown)[:40]!r}.")
-    return ids
-
-
-def char_windows(split: str, block: int, chars: str = SHAKESPEARE_CHARS):
-    """Every window of `block` characters of tiny Shakespeare's first 90% (train) or last 10% (test), as a
-    (N, block) view of one int64 tensor, nanoGPT's split."""
-    ids = torch.from_numpy(encode_corpus(text_corpus(), chars))
-    cut = int(0.9 * len(ids))
-    part = ids[:cut] if split == "train" else ids[cut:]
-    return part.unfold(0, block, 1)
 
 
 class CharGPT(GPT2LMHeadModel):
@@ -83,19 +59,3 @@ class CharGPT(GPT2LMHeadModel):
             out.append(ids)
         self.train(was_training)
         return torch.cat(out, 1)
-
-    @torch.no_grad()
-    def quality(self, test: tuple, train: tuple, batches: int = 100, batch: int = 32, seed: int = 0) -> dict:
-        """Validation loss per character (nats, and bits) on random held-out windows, and a sample for the card."""
-        g = torch.Generator().manual_seed(seed)
-        windows = test[0]
-        losses = [float(self.loss(windows[torch.randint(len(windows), (batch,), generator=g)])) for _ in range(batches)]
-        val = sum(losses) / len(losses)
-        tokenizer = self.tokenizer()
-        prompt = tokenizer("ROMEO:\n", return_tensors="pt").input_ids
-        torch.manual_seed(seed)
-        out = self.generate(prompt, do_sample=True, temperature=0.8, top_k=0, top_p=1.0, max_new_tokens=240)
-        text = tokenizer.decode(out[0])
-        return {"val_loss_per_char_nats": round(val, 4), "val_bits_per_char": round(val / math.log(2), 4),
-                "val_windows": batches * batch, "parameters": sum(p.numel() for p in self.parameters()),
-                "sample_t0.8": text.replace("\n", " / ")}

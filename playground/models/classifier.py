@@ -46,9 +46,3 @@ class DigitClassifier(nn.Module, PyTorchModelHubMixin):
         probs = torch.cat([self(images[i:i + batch]).softmax(-1) for i in range(0, len(images), batch)])
         self.train(was_training)
         return probs
-
-    @torch.no_grad()
-    def quality(self, test: tuple, train: tuple) -> dict:
-        images, labels = test
-        accuracy = (self.predict(images).argmax(-1).cpu() == labels).float().mean()
-        return {"test_accuracy": round(float(accuracy), 4), "test_images": len(labels)}

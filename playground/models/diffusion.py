@@ -93,12 +93,6 @@ class ToyDiffusion(nn.Module, PyTorchModelHubMixin):
         y = torch.full((n,), shape, dtype=torch.long, device=device)
         return self.ode_paths(noise, y, steps)[-1]
 
-    def quality(self, test: tuple, train: tuple) -> dict:
-        """Sliced Wasserstein to held-out data per shape, beside a fitted Gaussian's: the card's figures."""
-        from playground.tasks.evaluate import toy_quality
-
-        return toy_quality(self, test, train)
-
 
 class ImageDiffusion(nn.Module):
     """Class-conditional DDPM on small images (28x28 digits, 32x32 colour photos): diffusers' UNet2DModel
@@ -210,17 +204,6 @@ class ImageDiffusion(nn.Module):
         for *_, x, _ in self.sample_steps(self.noise(n, generator), labels, steps, kind, eta, guidance, generator, bf16):
             pass
         return (x.clamp(-1, 1) + 1) / 2
-
-    def quality(self, test: tuple, train: tuple) -> dict:
-        """The card's figures. Digits: how often the classifier reads guided samples as the asked digit, and FID.
-        Colour photos: how well the prior colourizes held-out images (it is the colour prior of the inverse problems)."""
-        if self.unet.config.in_channels == 3:
-            from playground.tasks.inverse_lab import colour_prior_quality
-
-            return colour_prior_quality(self, test)
-        from playground.tasks.evaluate import digit_quality
-
-        return digit_quality(self, test, train)
 
     def as_ddim_pipeline(self, labels=None, guidance: float = 1.0):
         """This model as a stock diffusers DDIMPipeline, the reference our sampling loop is checked and

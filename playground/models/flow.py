@@ -78,11 +78,3 @@ class RealNVP(nn.Module, PyTorchModelHubMixin):
         device = next(self.parameters()).device
         z = torch.randn(n, self.dim, generator=generator, device=generator.device if generator else device)
         return self.trajectory(z.to(device))[-1]
-
-    @torch.no_grad()
-    def quality(self, test: tuple, train: tuple):
-        """Held-out NLL (nats) beside that of a Gaussian fitted to the training data: the card's figures."""
-        (test,), (train,) = test, train
-        nll = float(-self.log_prob(test).mean())
-        gauss = torch.distributions.MultivariateNormal(train.mean(0), covariance_matrix=torch.cov(train.T))
-        return {"test_nll_nats": round(nll, 4), "gaussian_fit_nll_nats": round(float(-gauss.log_prob(test).mean()), 4)}

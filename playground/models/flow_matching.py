@@ -61,9 +61,3 @@ class ToyFlowMatching(nn.Module, PyTorchModelHubMixin):
         noise = torch.randn(n, 2, generator=generator).to(device)
         y = torch.full((n,), shape, dtype=torch.long, device=device)
         return self.ode_paths(noise, y, steps)[-1]
-
-    def quality(self, test: tuple, train: tuple) -> dict:
-        """Sliced Wasserstein to held-out data per shape, beside a fitted Gaussian's: the card's figures."""
-        from playground.tasks.evaluate import toy_quality
-
-        return toy_quality(self, test, train)

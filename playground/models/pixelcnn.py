@@ -3,8 +3,6 @@ Generation with PixelCNN Decoders"): p(x) = prod_i p(x_i | x_<i, class) in raste
 stack (every row above) and a horizontal stack (pixels to the left) so there is no blind spot. Sampling
 runs the vertical stack once per row and the horizontal stack once per pixel on that row alone.
 """
-import math
-
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -130,20 +128,3 @@ class PixelCNN(_PixelModel):
         for *_, x in self.sample_steps(n, labels, generator, temperature, every=10 ** 9):
             pass
         return x
-
-    @torch.no_grad()
-    def quality(self, test: tuple, train: tuple, seed: int = 0, per_class: int = 20) -> dict:
-        """The shared NLL figures given the class, the NLL with no class, and the classifier's reading of samples."""
-        from playground.tasks.evaluate import read_digits
-
-        figures = super().quality(test, train, seed)
-        x = binarize(test[0], generator=torch.Generator().manual_seed(seed))
-        nll = torch.cat([self.nll(xb) for xb in x.split(500)])
-        figures["test_nll_nats_no_class"] = round(float(nll.mean()), 2)
-        figures["test_bits_per_pixel_no_class"] = round(float(nll.mean()) / (x.shape[1] * math.log(2)), 4)
-        labels = torch.arange(self.classes).repeat_interleave(per_class)
-        samples = self.sample(len(labels), generator=torch.Generator().manual_seed(seed), labels=labels)
-        read, _ = read_digits(samples * 2 - 1)
-        figures["samples_read_as_label"] = round(float((torch.as_tensor(read) == labels).float().mean()), 3)
-        figures["samples_read"] = len(labels)
-        return figures

@@ -114,9 +114,3 @@ class VAE(nn.Module, PyTorchModelHubMixin):
         """Decoded prior samples z ~ N(0, temperature^2 I): mean images (N, 1, 28, 28) in [0, 1]."""
         z = temperature * torch.randn(n, self.latent_dim, generator=generator)
         return self.decode(z.to(self.decoder[0].weight.device))
-
-    def quality(self, test: tuple, train: tuple) -> dict:
-        """The card's figures: test NLL (k = 100), ELBO, reconstruction error, classifier reading of samples."""
-        from playground.tasks.latent import latent_quality
-
-        return latent_quality(self, test, train)

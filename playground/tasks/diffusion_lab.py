@@ -12,15 +12,20 @@ from playground.data import get_dataset, images_to_float, mnist
 from playground.models.diffusion import sampling_path
 
 
+def _toy_model():
+    """The 2-D diffusion model: the first model that predicts noise (the others here predict velocities)."""
+    return registry.load(registry.first_with("noise_prediction"))
+
+
 def schedule():
     """alpha_bar_t and log SNR_t for t = 0..T-1 of the 2-D model's (cosine) schedule."""
-    ab = registry.load("diffusion-2d").alpha_bar.double()
+    ab = _toy_model().alpha_bar.double()
     return ab.numpy(), torch.log(ab / (1 - ab)).numpy()
 
 
 def forward_noise(source: str, item, t: int, seed: int, n: int = 2000):
     """(x0, x_t) for an MNIST test digit (item = index) or a 2-D shape (item = name), same noise seed."""
-    model = registry.load("diffusion-2d")
+    model = _toy_model()
     g = torch.Generator().manual_seed(seed)
     if source == "digit":
         images, _ = mnist("test")
@@ -34,7 +39,7 @@ def forward_noise(source: str, item, t: int, seed: int, n: int = 2000):
 
 def reverse_2d(shape: str, sampler: str, steps: int, eta: float, n: int, seed: int):
     """Particle paths (steps + 1, n, 2) from noise to the shape with the chosen sampler."""
-    model = registry.load("diffusion-2d")
+    model = _toy_model()
     if shape not in model.shapes:
         raise ValueError(f"Unknown shape '{shape}'. Choose one of {', '.join(model.shapes)}.")
     noise = torch.randn(n, 2, generator=torch.Generator().manual_seed(seed))
@@ -45,7 +50,7 @@ def reverse_2d(shape: str, sampler: str, steps: int, eta: float, n: int, seed: i
 @torch.no_grad()
 def score_field(shape: str, t: int, grid: int = 21, extent: float = 3.5):
     """(points (grid^2, 2), scores (grid^2, 2)) of the learned score at timestep t."""
-    model = registry.load("diffusion-2d")
+    model = _toy_model()
     axis = torch.linspace(-extent, extent, grid)
     points = torch.stack(torch.meshgrid(axis, axis, indexing="xy"), -1).reshape(-1, 2)
     y = torch.full((len(points),), model.shapes.index(shape), dtype=torch.long)
@@ -53,7 +58,7 @@ def score_field(shape: str, t: int, grid: int = 21, extent: float = 3.5):
     return points.numpy(), (-eps / math.sqrt(1 - float(model.alpha_bar[t]))).numpy()
 
 
-DIGIT_MODELS = ("mnist-diffusion-fast", "mnist-diffusion")  # 0.64 M and 2.4 M parameters; the small one reads better
+DIGIT_MODELS = tuple(registry.names_with("guidance", "trajectory"))  # the fast one first, the default
 
 
 def streams_at_once() -> int:

@@ -28,21 +28,6 @@ def gaussian_fit_samples(train: torch.Tensor, n: int, seed: int = 0, generator: 
     return (mean + torch.randn(n, len(mean), generator=g, dtype=torch.float64) @ chol.T).float()
 
 
-def toy_quality(model, test: tuple, train: tuple, n: int = 5000, steps: int = 100) -> dict:
-    """Per shape: SW_1 of model samples (an ODE of `steps` steps) and of a fitted Gaussian to held-out data."""
-    (test_x, test_y), (train_x, train_y) = test[:2], train[:2]
-    figures = {}
-    for k, shape in enumerate(model.shapes):
-        held_out = test_x[test_y == k][:n]
-        samples = model.sample(len(held_out), generator=torch.Generator().manual_seed(k), shape=k, steps=steps).cpu()
-        baseline = gaussian_fit_samples(train_x[train_y == k], len(held_out), seed=k)
-        key = shape.replace(" ", "_")
-        figures[f"sw_{key}_model"] = round(sliced_wasserstein(samples, held_out), 4)
-        figures[f"sw_{key}_gaussian_fit"] = round(sliced_wasserstein(baseline, held_out), 4)
-    figures["sw_mean_model"] = round(float(np.mean([v for k, v in figures.items() if k.endswith("_model")])), 4)
-    return figures
-
-
 def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
     """Fréchet distance between Gaussians fitted to feature sets a (N, d) and b (M, d) (Heusel et al. 2017):
     |mu_a - mu_b|^2 + tr(S_a + S_b - 2 (S_a S_b)^(1/2))."""
@@ -63,7 +48,7 @@ def classifier_features(images, batch: int = 1000) -> np.ndarray:
     """The shipped MNIST classifier's 128 penultimate features of uint8 images, or floats in [-1, 1]."""
     from playground import registry
 
-    clf = registry.load("mnist-classifier")
+    clf = registry.load(registry.first_with("features"))
     return torch.cat([clf.features(images[i:i + batch]).cpu() for i in range(0, len(images), batch)]).numpy()
 
 
@@ -71,7 +56,7 @@ def read_digits(images) -> tuple[np.ndarray, np.ndarray]:
     """What the shipped classifier reads in each image (uint8, or floats in [-1, 1]): (class, its probability)."""
     from playground import registry
 
-    probs = registry.load("mnist-classifier").predict(images).cpu()
+    probs = registry.load(registry.first_with("classify")).predict(images).cpu()
     conf, pred = probs.max(-1)
     return pred.numpy(), conf.numpy()
 

@@ -54,7 +54,8 @@ def held_out(shape: str, n: int, seed: int) -> torch.Tensor:
 
 def compare(shape: str, steps: int, solver: str, n: int, seed: int, device=None) -> tuple:
     """([flow matching, rectified flow, diffusion PF-ODE], held-out data) from the same seeded noise."""
-    fm, rf, dm = (registry.load(name) for name in ("flow-matching-2d", "rectified-flow-2d", "diffusion-2d"))
+    # the first velocity model (independent noise-data pairs), its reflowed copy, the noise-predicting model
+    fm, rf, dm = (registry.load(registry.first_with(c)) for c in ("velocity", "straight_paths", "noise_prediction"))
     if shape not in fm.shapes:
         raise ValueError(f"Unknown shape '{shape}'. Choose one of {', '.join(fm.shapes)}.")
     if not 1 <= steps <= MAX_STEPS or not 1 <= n <= MAX_PARTICLES:

@@ -11,7 +11,8 @@ import torch.nn.functional as F
 from playground import registry
 from playground.tasks import inverse, pixels
 
-# prior name -> (checkpoint, side, channels, dataset)
+# prior name -> (checkpoint, side, channels, dataset): a menu of three particular checkpoints, so by name (the
+# full-size digit model, not the Diffusion tab's fast default; the colour prior trained here; the Hub's DDPM)
 PRIORS = {"MNIST digits (28x28 grey)": ("mnist-diffusion", 28, 1, "mnist"),
           "CIFAR-10 photos (32x32 colour)": ("cifar-diffusion", 32, 3, "cifar10"),
           "CIFAR-10 DDPM from the Hub (google/ddpm-cifar10-32)": ("ddpm-cifar10-32", 32, 3, "cifar10")}
@@ -119,7 +120,7 @@ def _check(task: str, prior: str, method: str) -> None:
         raise ValueError("Colourization needs the colour prior: choose CIFAR-10 photos.")
     if method != METHODS[0] and task != "Inpainting":
         raise ValueError(f"{method} fills holes only; use DDNM for {task.lower()}.")
-    if method == METHODS[2] and PRIORS[prior][0] != "mnist-diffusion":
+    if method == METHODS[2] and PRIORS[prior][3] != "mnist":
         raise ValueError("The PixelCNN models binary MNIST digits: choose the MNIST prior.")
 
 
@@ -147,7 +148,8 @@ def restore_stream(prior: str, task: str, x: torch.Tensor, holes=None, factor: i
     g = torch.Generator().manual_seed(seed)
     if method == METHODS[2]:
         digit = (x >= 0.5).float()
-        for done, total, out in pixels.complete_stream("mnist-pixelcnn", digit, np.asarray(holes), k, label, 1.0, seed):
+        completer = pixels.COMPLETERS["PixelCNN"]
+        for done, total, out in pixels.complete_stream(completer, digit, np.asarray(holes), k, label, 1.0, seed):
             yield done, total, out
         return
     from playground.device import get_device
@@ -223,14 +225,3 @@ def evaluate(model, task: str, x: torch.Tensor, holes=None, factor: int = 4, met
                        colourfulness_truth=round(inverse.colourfulness(x), 1),
                        colourfulness_grey=round(inverse.colourfulness(base), 1))
     return figures | {"samples": samples}
-
-
-def colour_prior_quality(model, test: tuple, n: int = 100) -> dict:
-    """The colour prior's card figures: colourization (DDNM, 50 steps, 2 samples each) of the first n held-out
-    images against the truth and the grey baseline."""
-    from playground.data import images_to_float
-
-    x = (images_to_float(test[0][:n]) + 1) / 2
-    figures = evaluate(model, "Colourization", x, k=2, steps=50)
-    figures.pop("samples")
-    return {f"colourize_{key}": value for key, value in figures.items()}

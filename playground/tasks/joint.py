@@ -7,9 +7,12 @@ import math
 import numpy as np
 import torch
 
+from playground import registry
 from playground.models.vae import binarize
 
-PIXEL_MODELS = {"independent pixels": "mnist-independent", "Markov chain": "mnist-markov", "PixelCNN": "mnist-pixelcnn"}
+PIXEL_MODELS = {"independent pixels": registry.first_with("binary_pixels"),
+                "Markov chain": registry.first_with("binary_pixels", "complete"),
+                "PixelCNN": registry.first_with("binary_pixels", "labels")}
 MAX_CATEGORIES = 26
 
 
@@ -60,8 +63,6 @@ def readable_count(k: int) -> str:
 def model_figures(name: str, images, limit: int = 500, seed: int = 0) -> dict:
     """A shipped pixel model's parameter count and its NLL -log p(x) (no class given) on the first `limit` test
     images, binarized with the seed (the cards use all 10,000)."""
-    from playground import registry
-
     model = registry.load(name)
     x = binarize(images[:limit], generator=torch.Generator().manual_seed(seed))
     with torch.no_grad():
@@ -72,9 +73,7 @@ def model_figures(name: str, images, limit: int = 500, seed: int = 0) -> dict:
 
 
 def model_samples(name: str, n: int, seed: int, temperature: float = 1.0, label: int | None = None) -> torch.Tensor:
-    """n samples (N, 1, 28, 28) in {0, 1} from a shipped pixel model (the class only matters to the PixelCNN)."""
-    from playground import registry
-
+    """n samples (N, 1, 28, 28) in {0, 1} from a shipped pixel model (the class goes to those that take labels)."""
     model = registry.load(name)
-    kwargs = {"labels": label} if name == PIXEL_MODELS["PixelCNN"] else {}
+    kwargs = {"labels": label} if "labels" in registry.get_spec(name).capabilities else {}
     return model.sample(n, generator=torch.Generator().manual_seed(seed), temperature=temperature, **kwargs)

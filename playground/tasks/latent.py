@@ -1,11 +1,11 @@
 """What a latent variable model lets you do with digits: encode, reconstruct, interpolate (linear and
-spherical), latent arithmetic a - b + c, per-dimension traversals, KL per dimension, the 2-D latent
-map with its decoded manifold, and the card's quality figures. Works on playground.models.vae.VAE.
+spherical), latent arithmetic a - b + c, per-dimension traversals, KL per dimension, and the 2-D latent
+map with its decoded manifold. Works on playground.models.vae.VAE.
 """
 import numpy as np
 import torch
 
-from playground.models.vae import binarize, lerp, slerp
+from playground.models.vae import lerp, slerp
 
 
 def to_unit(images) -> torch.Tensor:
@@ -172,34 +172,3 @@ def decode_plane(model, mean, basis, c1, c2) -> torch.Tensor:
     g2, g1 = torch.meshgrid(c2, c1, indexing="ij")
     coords = torch.stack([g1.reshape(-1), g2.reshape(-1)], -1)
     return model.decode(mean + coords @ basis)
-
-
-@torch.no_grad()
-def latent_quality(model, test: tuple, train: tuple, k: int = 100, samples: int = 1000, seed: int = 0) -> dict:
-    """Test NLL (importance-weighted, k samples) and ELBO in nats on the test set binarized once with the seed,
-    reconstruction error, and how the MNIST classifier reads decoded prior samples."""
-    from playground.tasks.evaluate import gaussian_fit_samples, read_digits
-
-    images = test[0]
-    g = torch.Generator().manual_seed(seed)
-    x = binarize(images, generator=g)
-    figures = {"binarized_test_images": len(x)}
-    recon, kl = model.elbo_terms(x, generator=g)
-    if model.kind == "vae":
-        figures["test_nll_iwae_nats"] = round(float(model.iwae_nll(x, k=k, generator=g).mean()), 2)
-        figures["iwae_k"] = k
-        figures["test_neg_elbo_nats"] = round(float((recon + kl.sum(-1)).mean()), 2)
-        figures["kl_nats"] = round(float(kl.sum(-1).mean()), 2)
-        figures["active_dims_kl_over_0.01"] = int((kl.mean(0) > 0.01).sum())
-    figures["test_recon_bce_nats"] = round(float(recon.mean()), 2)
-    figures["test_recon_mse_grey"] = round(float(reconstruct(model, images)[1].mean()), 4)
-    if model.kind == "vae":
-        drawn = model.sample(samples, generator=g) * 2 - 1
-    else:
-        drawn = model.decode(gaussian_fit_samples(encode(model, train[0][:10_000]), samples, generator=g)) * 2 - 1
-    pred, conf = read_digits(drawn)
-    counts = np.bincount(pred, minlength=10) / len(pred)
-    figures["samples_read_confidently_p90"] = round(float((conf >= 0.9).mean()), 3)
-    figures["samples_class_spread_entropy_over_log10"] = round(float(-(counts * np.log(counts + 1e-12)).sum() /
-                                                                   np.log(10)), 3)
-    return figures

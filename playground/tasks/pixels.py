@@ -9,7 +9,7 @@ import torch
 from playground import registry
 
 EDITOR_SCALE = 10  # a 28x28 digit is shown 280x280 on the image editor
-COMPLETERS = {"PixelCNN": "mnist-pixelcnn", "Markov chain": "mnist-markov"}
+COMPLETERS = {"PixelCNN": registry.first_with("complete", "labels"), "Markov chain": registry.first_with("complete")}
 
 
 def binary_digit(image) -> torch.Tensor:
@@ -54,7 +54,7 @@ def complete_stream(model_name: str, digit: torch.Tensor, missing: np.ndarray, k
     x = digit.expand(k, 1, 28, 28).clone()
     holes = torch.as_tensor(missing).expand(k, 1, 28, 28)
     g = torch.Generator().manual_seed(seed)
-    if model_name == COMPLETERS["PixelCNN"]:
+    if "trajectory" in registry.get_spec(model_name).capabilities:  # it streams (the PixelCNN)
         yield from model.sample_steps(k, labels=label, generator=g, temperature=temperature, x=x, missing=holes,
                                       every=every)
         return

@@ -10,8 +10,8 @@ from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedTokenize
 from transformers.generation.logits_process import TemperatureLogitsWarper, TopKLogitsWarper, TopPLogitsWarper
 
 from playground import hub, registry
-from playground.data import SHAKESPEARE_CHARS, text_corpus
-from playground.models.char_gpt import CharGPT, char_tokenizer, encode_corpus
+from playground.data import SHAKESPEARE_CHARS, encode_corpus, text_corpus
+from playground.models.char_gpt import CharGPT, char_tokenizer
 from playground.plotting import CUT_GREY, token_distribution_figure
 from playground.tasks import text_generation as tg
 

@@ -40,13 +40,32 @@ def test_resumed_training_equals_an_uninterrupted_run(tmp_path):
         torch.testing.assert_close(a, b)
 
 
+def test_tasks_find_their_models_by_capability():
+    from playground.tasks import diffusion_lab, joint, pixels
+
+    assert list(diffusion_lab.DIGIT_MODELS) == ["mnist-diffusion-fast", "mnist-diffusion"]  # the fast one by default
+    assert [registry.first_with(c) for c in ("velocity", "straight_paths", "noise_prediction")] == \
+        ["flow-matching-2d", "rectified-flow-2d", "diffusion-2d"]
+    assert registry.first_with("classify") == registry.first_with("features") == "mnist-classifier"
+    assert pixels.COMPLETERS == {"PixelCNN": "mnist-pixelcnn", "Markov chain": "mnist-markov"}
+    assert joint.PIXEL_MODELS == {"independent pixels": "mnist-independent", "Markov chain": "mnist-markov",
+                                  "PixelCNN": "mnist-pixelcnn"}
+    assert registry.names_with("generate") == ["shakespeare-char-gpt", "gpt2", "distilgpt2"]
+    assert registry.latent_name("beta-VAE (beta = 4)", 2) == "mnist-beta-vae-2d" in registry.SPECS
+    with pytest.raises(KeyError, match="No model offers telepathy"):
+        registry.first_with("telepathy")
+    with pytest.raises(KeyError, match="No latent model"):
+        registry.latent_name("VAE (beta = 1)", 3)
+
+
 def test_shipped_flow_loads_and_its_quality_holds():
+    from playground.figures import card_figures
     from playground.train import training_data
 
     spec = registry.get_spec("flow-moons")
     model = registry.load("flow-moons")
     train_set, test_set = training_data(spec, seed=0)
-    figures = model.quality(test_set, train_set)
+    figures = card_figures(spec.family, model, test_set, train_set)
     assert figures["test_nll_nats"] < 1.6 < figures["gaussian_fit_nll_nats"]
 
 
@@ -82,13 +101,13 @@ def _need_mnist():
 
 
 def test_a_tiny_digit_unet_trains_through_the_entry_point(tmp_path, monkeypatch):
-    from playground.models.diffusion import ImageDiffusion
+    from playground.figures import FIGURES
     from playground.tasks.evaluate import digit_quality
     from test_models import TINY
 
     _need_mnist()
-    monkeypatch.setattr(ImageDiffusion, "quality", lambda self, test, train: digit_quality(
-        self, (test[0][:300],), (train[0][:300],), per_class=2, steps=3))
+    monkeypatch.setitem(FIGURES, "image-diffusion", lambda model, test, train: digit_quality(
+        model, (test[0][:300],), (train[0][:300],), per_class=2, steps=3))
     out = tmp_path / "ckpt"
     model, metrics = train("mnist-diffusion", steps=3, out=out, run_dir=tmp_path / "run",
                            config=TINY["image-diffusion"], progress=False)

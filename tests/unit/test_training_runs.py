@@ -11,7 +11,7 @@ import torch
 from safetensors.torch import load_file
 from torch import nn
 
-from playground import card, registry
+from playground import card, figures, registry
 from playground import train as trainer
 from playground.registry import SHAPES_2D
 from playground.train import EMA, choose_precision, main, train
@@ -38,7 +38,7 @@ def test_the_resume_commands_write_the_same_checkpoint(tmp_path, monkeypatch):
     """The commands a user types, on the real recipe (the figures, slow here, are left out)."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(trainer, "configure_threads", lambda workers: None)  # keep the tests' thread policy
-    monkeypatch.setattr(registry.family_class("toy-diffusion"), "quality", lambda self, test, train: {})
+    monkeypatch.setitem(figures.FIGURES, "toy-diffusion", lambda model, test, train: {})
     main(["diffusion-2d", "--steps", "40", "--out", "A", "--run-dir", "RA", "--no-resume"])
     main(["diffusion-2d", "--steps", "40", "--until", "20", "--out", "B", "--run-dir", "RB", "--no-resume"])
     assert not (tmp_path / "B").exists()
@@ -51,6 +51,19 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def test_a_reflow_recipe_trains_on_the_flows_own_pairs_and_is_tested_on_real_data():
+    from playground.data import get_dataset
+
+    teacher = registry.get_spec("rectified-flow-2d").train["dataset"].partition(":")[2]
+    x1, labels, x0 = trainer._dataset(f"reflow:{teacher}", "train", 40, seed=0)
+    flow = registry.load(teacher)
+    carried = flow.ode_paths(torch.as_tensor(x0), torch.as_tensor(labels), 50, "heun")[-1]
+    torch.testing.assert_close(torch.as_tensor(x1), carried)
+    held_out = trainer._dataset(f"reflow:{teacher}", "test", 40, seed=0)
+    real = get_dataset(registry.get_spec(teacher).train["dataset"], "test", n=40, seed=0)
+    assert all((a == b).all() for a, b in zip(held_out, real))
 
 
 def test_two_processes_train_like_one_over_the_same_global_batch(tmp_path):
