@@ -1,15 +1,51 @@
-"""Figures: arrays in, plotly figures out. No model code here."""
+"""Figures: arrays in, plotly figures out. No model code here.
+Every figure goes through layout(), which styles it and makes its toolbar save a 2x PNG; series take the
+Okabe-Ito colour-blind-safe PALETTE and, where they are markers, a shape from SYMBOLS as well."""
+import json
 import math
+import re
 
 import numpy as np
 import plotly.graph_objects as go
 
-COLOURS = {"estimate": "#1f77b4", "true": "#ff4d4d", "kernel": "rgba(255,127,14,0.55)", "rug": "rgba(40,40,40,0.6)",
-           "train": "#7f7f7f", "test": "#1f77b4", "gauss": "#2ca02c"}
+# Okabe & Ito (2008), ordered so that the first few differ most: blue, orange, green, purple, sky blue,
+# vermillion, yellow (weak on white), black.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+SYMBOLS = ("circle", "square", "diamond", "triangle-up", "x", "cross", "star", "triangle-down", "pentagon", "hexagon")
+# Projector mode, applied in the browser (Plotly.restyle / relayout): line widths and marker sizes times these.
+PROJECTOR = {"line_scale": 2.0, "marker_scale": 1.6, "font_size": 22}
+COLOURS = {"estimate": PALETTE[0], "true": PALETTE[5], "kernel": "rgba(230,159,0,0.55)", "rug": "rgba(40,40,40,0.6)",
+           "train": "#7f7f7f", "test": PALETTE[0], "gauss": PALETTE[2]}
 MAX_SHOWN_POINTS = 2_000  # points drawn on a plot (rug or scatter); the estimate always uses all
 
 
+def rgba(colour: str, alpha: float) -> str:
+    """A '#rrggbb' colour with transparency."""
+    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def toolbar_config(title: str | None) -> dict:
+    """Plotly config for the toolbar: the camera button saves a PNG at twice the size, named after the title."""
+    words = re.sub(r"[^A-Za-z0-9]+", "-", re.sub(r"<[^>]+>", " ", title or "")).strip("-").lower()
+    name = words[:60].strip("-") or "figure"
+    return {"toImageButtonOptions": {"format": "png", "scale": 2, "filename": name}, "displaylogo": False}
+
+
+class SlideFigure(go.Figure):
+    """A plotly figure whose JSON also carries its toolbar config (Gradio's plot hands a top-level "config" in
+    the figure's to_json() on to Plotly.react)."""
+
+    def to_json(self, *args, **kwargs) -> str:
+        text = super().to_json(*args, **kwargs).lstrip()  # a JSON object: "{" then at least "data"
+        return '{"config": ' + json.dumps(toolbar_config(self.layout.title.text)) + ", " + text[1:]
+
+
 def layout(fig: go.Figure, title: str, height: int = 420, **kw) -> go.Figure:
+    """Title, size, margins and legend, in place; the figure becomes a SlideFigure in place too (it adds only a
+    method), so callers that ignore the return value and figures from make_subplots get the 2x PNG button."""
+    if type(fig) is go.Figure:
+        fig.__class__ = SlideFigure
     fig.update_layout(title=dict(text=title, x=0.01, font=dict(size=15)), height=height, margin=dict(l=50, r=20, t=50, b=45),
                       template="plotly_white", legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1),
                       **kw)
@@ -42,8 +78,8 @@ def density_1d_figure(axis, density, data, title, true=None, components=None) ->
     if true is not None:
         fig.add_trace(go.Scatter(x=axis, y=true, mode="lines", name="true density",
                                  line=dict(color=COLOURS["true"], dash="dash", width=2)))
-    fig.add_trace(go.Scatter(x=axis, y=density, mode="lines", name="KDE", fill="tozeroy",
-                             line=dict(color=COLOURS["estimate"], width=2.5), fillcolor="rgba(31,119,180,0.12)"))
+    fig.add_trace(go.Scatter(x=axis, y=density, mode="lines", name="KDE", fill="tozeroy", line=dict(
+        color=COLOURS["estimate"], width=2.5), fillcolor=rgba(COLOURS["estimate"], 0.12)))
     rug = shown_points(np.asarray(data))
     peak = float(max(np.max(density), np.max(true) if true is not None else 0.0, 1e-12))
     fig.add_trace(go.Scatter(x=rug, y=np.full(len(rug), -0.03 * peak), mode="markers", name="data (rug)",
@@ -85,8 +121,8 @@ def heldout_figure(hs, train_ll, test_ll, h_now, title) -> go.Figure:
     fig.add_trace(go.Scatter(x=hs, y=test_ll, mode="lines+markers", name="held-out points",
                              line=dict(color=COLOURS["test"], width=2.5), marker=dict(size=5)))
     fig.add_trace(go.Scatter(x=[hs[best]], y=[test_ll[best]], mode="markers", name=f"best held-out h = {hs[best]:.3g}",
-                             marker=dict(size=12, symbol="star", color="#ff7f0e")))
-    fig.add_vline(x=h_now, line=dict(color="#d62728", width=2), annotation_text=f"current h = {h_now:.3g}",
+                             marker=dict(size=12, symbol="star", color=PALETTE[1])))
+    fig.add_vline(x=h_now, line=dict(color=PALETTE[5], width=2), annotation_text=f"current h = {h_now:.3g}",
                   annotation_position="top left")
     low = float(np.nanmin(test_ll))
     top = float(max(np.nanmax(test_ll), np.nanmax(train_ll)))
@@ -100,10 +136,10 @@ def curse_figure(rows, title) -> go.Figure:
     """Estimated KL(p || model) on held-out points against the dimension, for KDE and a Gaussian."""
     dims = [r["dim"] for r in rows]
     fig = go.Figure()
-    for key, name, colour in (("kde", "KDE (Gaussian kernel, CV bandwidth)", COLOURS["estimate"]),
-                              ("gauss", "fitted Gaussian (full covariance)", COLOURS["gauss"])):
+    for key, name, colour, symbol in (("kde", "KDE (Gaussian kernel, CV bandwidth)", COLOURS["estimate"], SYMBOLS[0]),
+                                      ("gauss", "fitted Gaussian (full covariance)", COLOURS["gauss"], SYMBOLS[1])):
         fig.add_trace(go.Scatter(x=dims, y=[r[key] for r in rows], mode="lines+markers", name=name,
-                                 line=dict(color=colour, width=2.5),
+                                 line=dict(color=colour, width=2.5), marker=dict(symbol=symbol, size=7),
                                  error_y=dict(type="data", array=[2 * r[f"{key}_se"] for r in rows], visible=True)))
     fig.update_xaxes(title_text="dimension d", dtick=1)
     fig.update_yaxes(title_text="KL(p ‖ model), nats (held-out estimate)", rangemode="tozero")
@@ -116,7 +152,7 @@ def paths_figure(results, data, title, max_paths: int = 150) -> go.Figure:
 
     fig = make_subplots(rows=1, cols=len(results), shared_xaxes=True, shared_yaxes=True, horizontal_spacing=0.04,
                         subplot_titles=[f"{r.name}<br>straightness {r.straightness:.3f}" for r in results])
-    for col, (r, colour) in enumerate(zip(results, ("#1f77b4", "#2ca02c", "#d62728")), start=1):
+    for col, r in enumerate(results, start=1):
         shown = r.paths[:, :max_paths]  # (steps + 1, m, 2)
         lines = np.concatenate([shown, np.full((1, shown.shape[1], 2), np.nan)]).transpose(1, 0, 2).reshape(-1, 2)
         first = col == 1
@@ -126,10 +162,12 @@ def paths_figure(results, data, title, max_paths: int = 150) -> go.Figure:
                                  legendgroup="paths", line=dict(width=0.8, color="rgba(90,90,90,0.35)"),
                                  hoverinfo="skip"), 1, col)
         fig.add_trace(go.Scatter(x=r.paths[0, :, 0], y=r.paths[0, :, 1], mode="markers", name="noise (start)",
-                                 showlegend=first, legendgroup="start", marker=dict(size=3, color="rgba(60,60,60,0.5)")),
+                                 showlegend=first, legendgroup="start",
+                                 marker=dict(size=4, symbol="x", color="rgba(60,60,60,0.5)")),
                       1, col)
+        # each model's samples: its own colour and shape (SYMBOLS[0], the circle, is the data's)
         fig.add_trace(go.Scatter(x=r.paths[-1, :, 0], y=r.paths[-1, :, 1], mode="markers", name=f"{r.name} samples",
-                                 marker=dict(size=4, color=colour)), 1, col)
+                                 marker=dict(size=4, color=PALETTE[col - 1], symbol=SYMBOLS[col])), 1, col)
     fig.update_yaxes(scaleanchor="x", scaleratio=1, range=[-4, 4])
     fig.update_xaxes(range=[-4, 4])
     fig = layout(fig, title, height=500, uirevision="paths")
@@ -159,7 +197,8 @@ def points_figure(x0, xt, title: str) -> go.Figure:
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=x0[:, 0], y=x0[:, 1], mode="markers", name="x_0 (data)",
                              marker=dict(size=3, color="rgba(120,120,120,0.35)")))
-    fig.add_trace(go.Scatter(x=xt[:, 0], y=xt[:, 1], mode="markers", name="x_t", marker=dict(size=3, color="#1f77b4")))
+    fig.add_trace(go.Scatter(x=xt[:, 0], y=xt[:, 1], mode="markers", name="x_t",
+                             marker=dict(size=3, color=PALETTE[0], symbol=SYMBOLS[1])))
     fig.update_xaxes(range=[-4, 4])
     fig.update_yaxes(range=[-4, 4], scaleanchor="x", scaleratio=1)
     return layout(fig, title, height=420)
@@ -179,11 +218,11 @@ def particles_animation(paths, title: str, points=None, scores=None, max_frames:
         tips = points + 0.35 * np.tanh(norm / 3) * scores / np.maximum(norm, 1e-9)  # length saturates
         arrows = np.stack([points, tips, np.full_like(points, np.nan)], 1).reshape(-1, 2)
         fig.add_trace(go.Scatter(x=arrows[:, 0], y=arrows[:, 1], mode="lines", name="learned score at t",
-                                 line=dict(width=1.2, color="rgba(214,39,40,0.7)"), hoverinfo="skip"))
+                                 line=dict(width=1.2, color=rgba(PALETTE[5], 0.7)), hoverinfo="skip"))
         fig.add_trace(go.Scatter(x=tips[:, 0], y=tips[:, 1], mode="markers", showlegend=False, hoverinfo="skip",
-                                 marker=dict(size=3, color="rgba(214,39,40,0.9)")))
+                                 marker=dict(size=3, color=rgba(PALETTE[5], 0.9))))
     fig.add_trace(go.Scatter(x=paths[-1, :, 0], y=paths[-1, :, 1], mode="markers", name="particles",
-                             marker=dict(size=4, color="#1f77b4")))
+                             marker=dict(size=4, color=PALETTE[0])))
     moving = len(fig.data) - 1
     fig.frames = [go.Frame(data=[go.Scatter(x=paths[k, :, 0], y=paths[k, :, 1])], traces=[moving], name=str(k))
                   for k in shown]
@@ -214,8 +253,7 @@ def image_grid(x, cols: int = 8, scale: int = 2, gap: int = 1) -> np.ndarray:
     return canvas.repeat(scale, 0).repeat(scale, 1)
 
 
-DIGIT_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
-                 "#17becf"]
+DIGIT_COLOURS = [*PALETTE[:7], "#7f7f7f", "#8c564b", "#000000"]  # ten classes; each digit also has its own shape
 
 
 def latent_map_figure(points, labels, title: str, axes=("z1", "z2"), path=None, marker=None) -> go.Figure:
@@ -224,13 +262,15 @@ def latent_map_figure(points, labels, title: str, axes=("z1", "z2"), path=None, 
     for digit in range(10):
         sel = points[labels == digit]
         fig.add_trace(go.Scattergl(x=sel[:, 0], y=sel[:, 1], mode="markers", name=str(digit),
-                                   marker={"size": 4, "color": DIGIT_COLOURS[digit], "opacity": 0.6}))
+                                   marker={"size": 4, "color": DIGIT_COLOURS[digit], "symbol": SYMBOLS[digit],
+                                           "opacity": 0.6}))
     if path is not None:
         fig.add_trace(go.Scatter(x=path[:, 0], y=path[:, 1], mode="lines+markers", name="interpolation",
                                  line={"color": "black", "width": 3}, marker={"size": 7, "color": "black"}))
     if marker is not None:
         fig.add_trace(go.Scatter(x=[marker[0]], y=[marker[1]], mode="markers", name="decoded point",
-                                 marker={"size": 16, "color": "red", "symbol": "x"}))
+                                 marker={"size": 16, "color": PALETTE[5], "symbol": "x",
+                                         "line": {"color": "black", "width": 1}}))
     fig.update_xaxes(title_text=axes[0])
     fig.update_yaxes(title_text=axes[1], scaleanchor="x")
     return layout(fig, title, height=480)
@@ -310,7 +350,7 @@ def token_distribution_figure(view: dict, tokenizer, top: int = 30) -> go.Figure
     colours = [COLOURS["estimate"] if mask[i] else CUT_GREY for i in ids]
     fig = go.Figure()
     fig.add_trace(go.Bar(x=labels, y=raw[ids], name="model's probability", marker=dict(
-        color=["rgba(31,119,180,0.15)" if mask[i] else "rgba(176,176,176,0.25)" for i in ids],
+        color=[rgba(COLOURS["estimate"], 0.15) if mask[i] else "rgba(176,176,176,0.25)" for i in ids],
         line=dict(color=colours, width=1.5))))
     fig.add_trace(go.Bar(x=labels, y=kept[ids], name="after temperature / top-k / top-p", marker_color=colours,
                          customdata=["kept" if mask[i] else "cut" for i in ids],
