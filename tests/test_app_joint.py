@@ -1,7 +1,8 @@
 """The Joint distributions tab through gradio_client (the `client` fixture in conftest.py): sampling, parameter
-counts, EM step by step and the three pixel models, bad inputs included."""
+counts, EM step by step with its GIF for slides, and the three pixel models, bad inputs included."""
 import pytest
 from gradio_client.exceptions import AppError
+from PIL import Image
 
 
 def test_joint_sampling_and_parameter_counts(client):
@@ -30,6 +31,14 @@ def test_joint_gmm_steps_and_animation(client):
     assert client.predict("moons", 300, 3, "full", 10, 1, api_name="/joint_gmm_animation")
     with pytest.raises(AppError, match="Covariance type: choose one of full"):
         client.predict("moons", 300, 3, "weird", 10, 1, 0, 0, api_name="/joint_gmm")
+    with pytest.raises(AppError, match=r"Show EM step must be a whole number from 0 to 10 with iters 10 \(got 11\)"):
+        client.predict("moons", 300, 3, "full", 10, 1, 11, 0, api_name="/joint_gmm")
+
+
+def test_joint_em_steps_as_a_gif_for_slides(client):
+    path = client.predict("moons", 300, 3, "full", 10, 1, api_name="/joint_gmm_gif")
+    with Image.open(path) as gif:
+        assert gif.format == "GIF" and gif.size == (640, 480) and gif.n_frames == 11  # EM steps 0 to 10
 
 
 def test_joint_pixel_models_side_by_side(client):

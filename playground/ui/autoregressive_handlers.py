@@ -1,21 +1,18 @@
 """Handlers of the Autoregressive models tab: PixelCNN digits streamed pixel by pixel, completions of a partly
 given digit, and text from a character-level GPT-2 (or a hub model) with temperature, top-k and top-p, the
-next-token distribution drawn as it goes. Generators stream; cancelling the event stops the work."""
+next-token distribution drawn as it goes. Generators stream; cancelling the event stops the work.
+Settings arrive checked by the tab's settings table."""
+import tempfile
 
 import numpy as np
 
-from playground import plotting
+from playground import export, plotting
 from playground.hub import HubUnavailable
 from playground.registry import availability, get_spec
 from playground.tasks import pixels
 from playground.tasks import text_generation as text
 from playground.ui import checks
-
-CLASSES = ["any"] + [str(k) for k in range(10)]
-REGIONS = ["bottom half", "painted region"]
-TEXT_MODELS = ["shakespeare-char-gpt", "gpt2", "distilgpt2"]
-MAX_DIGITS, MAX_COMPLETIONS, MAX_TOKENS, MAX_PROMPT = 16, 8, 1000, 2000
-TEMPERATURE = (0.0, 2.0)
+from playground.ui.autoregressive_tab import MAX_PROMPT
 
 
 def _label(value):
@@ -30,7 +27,7 @@ def _available(name: str) -> None:
 
 def sample_digits(label, temperature, n, seed):
     """Generator: (grid of the digits so far, status) every row of pixels."""
-    label, seed = _label(label), checks.seed(seed)
+    label = _label(label)
     _available(pixels.COMPLETERS["PixelCNN"])
     what = "any digit" if label is None else f"the digit {label}"
     for done, total, x in pixels.sample_stream(n, label, temperature, seed):
@@ -38,6 +35,18 @@ def sample_digits(label, temperature, n, seed):
                   if done < total else f"**Done**: {n} digits, {total} pixels each, one at a time, temperature "
                                        f"{temperature:g}.")
         yield plotting.image_grid(x.numpy(), cols=8, scale=4), status
+
+
+def digits_gif(label, temperature, n, seed):
+    """The same drawing as a GIF for slides: a frame per row of pixels, the settings in the footer."""
+    _available(pixels.COMPLETERS["PixelCNN"])
+    frames, labels = [], []
+    for done, total, x in pixels.sample_stream(n, _label(label), temperature, seed):
+        frames.append(plotting.image_grid(x.numpy(), cols=8, scale=1))
+        labels.append(f"pixel {done} of {total}")
+    footer = export.footer_line("Autoregressive: PixelCNN", digit=label, temperature=f"{temperature:g}", n=n, seed=seed)
+    gif = export.images_gif(frames, footer, labels=labels)
+    return str(export.write_gif(gif, f"pixelcnn-{label}-seed{seed}", tempfile.mkdtemp(prefix="gp-gif-")))
 
 
 def _digit(index):
@@ -64,7 +73,7 @@ def _region(region, editor) -> np.ndarray:
 
 def complete(index, editor, region, model, k, label, temperature, seed):
     """Generator: (the given digit with the region to fill in red, the completions so far, status)."""
-    label, seed = _label(label), checks.seed(seed)
+    label = _label(label)
     digit, missing = _digit(index), _region(region, editor)
     _available(pixels.COMPLETERS[model])
     given = pixels.masked_picture(digit, missing)
@@ -97,10 +106,8 @@ def _prompt_ids(tokenizer, prompt):
 
 def generate(name, prompt, temperature, top_k, top_p, length, seed):
     """Generator: (text so far, next-token distribution at the last step, status), a few tokens at a time."""
-    seed = checks.seed(seed)
     model, tokenizer = _text_model(name)
     _prompt_ids(tokenizer, prompt)
-    top_k = min(top_k, len(tokenizer))  # keeping the top 100 of 65 characters keeps them all
     every = max(1, length // 100)  # about a hundred frames, each with its next-token chart
     try:
         stream = text.stream_text(model, tokenizer, prompt, length, temperature, top_k, top_p, seed, every=every)
@@ -118,14 +125,12 @@ def generate(name, prompt, temperature, top_k, top_p, length, seed):
 
 def next_token(name, prompt, current, temperature, top_k, top_p, seed):
     """One token at a time: the distribution for the text so far, and the text with the chosen token added."""
-    seed = checks.seed(seed)
     model, tokenizer = _text_model(name)
     _prompt_ids(tokenizer, prompt)
     context = current if current and prompt and current.startswith(prompt) else prompt
     ids = tokenizer.encode(context)
     try:
-        step = text.step_one_token(model, tokenizer, context, temperature, min(top_k, len(tokenizer)), top_p,
-                                   seed + len(ids))
+        step = text.step_one_token(model, tokenizer, context, temperature, top_k, top_p, seed + len(ids))
     except ValueError as error:
         raise checks.user_error(str(error)) from None
     token = step["token"].replace("\n", "⏎").replace(" ", "␣")

@@ -1,20 +1,16 @@
 """Handlers of the Joint distributions tab: sampling basics, the parameter count of a joint over binary
 variables, the three binary-image models side by side, and a Gaussian mixture fitted by EM step by step."""
+import tempfile
 from functools import lru_cache
 
-import gradio as gr
 import numpy as np
 
-from playground import plotting
+from playground import export, plotting
 from playground.models import gmm
 from playground.registry import availability
 from playground.tasks import gmm_lab, joint
-from playground.toydata import TOY_2D, toy_sample
+from playground.toydata import toy_sample
 from playground.ui import checks
-
-MAX_DRAWS = 100_000
-MAX_VARIABLES = 1024
-GMM_SETS = list(TOY_2D)
 
 
 def categorical(text, n, seed):
@@ -23,7 +19,6 @@ def categorical(text, n, seed):
         probs, bernoulli = joint.parse_probabilities(text)
     except ValueError as error:
         raise checks.user_error(str(error)) from None
-    seed = checks.seed(seed)
     draws = joint.sample_categorical(probs, n, seed)
     counts = np.bincount(draws, minlength=len(probs))
     names = ["0", "1"] if bernoulli else [chr(65 + i) for i in range(len(probs))]
@@ -51,7 +46,6 @@ def joint_counts(n):
     return plotting.counts_figure(ns, rows, n, "Parameters of a joint distribution over n binary variables"), note
 
 
-@lru_cache(maxsize=8)
 @lru_cache(maxsize=None)
 def _figures(name: str) -> dict:
     """A shipped model's figures on the test digits: the same for every request, so computed once per process."""
@@ -60,7 +54,6 @@ def _figures(name: str) -> dict:
 
 def pixel_models(temperature, seed):
     """16 samples from each binary-image model, and a table of parameters and test NLL."""
-    seed = checks.seed(seed)
     pictures, rows = [], []
     for title, name in joint.PIXEL_MODELS.items():
         ok, why = availability(name)
@@ -79,10 +72,6 @@ def pixel_models(temperature, seed):
             note)
 
 
-def _fit(dataset, n, k, covariance, iterations, seed):
-    return _history(dataset, n, k, covariance, iterations, checks.seed(seed))
-
-
 @lru_cache(maxsize=2)  # a history keeps every step's responsibilities: up to 80 MB at the largest settings
 def _history(dataset, n, k, covariance, iterations, seed):
     x = toy_sample(dataset, n, seed)
@@ -90,22 +79,26 @@ def _history(dataset, n, k, covariance, iterations, seed):
 
 
 def gmm_step(dataset, n, k, covariance, iterations, seed, step, samples):
-    """EM at one iteration: responsibilities and ellipses, the log-likelihood curve, the parameters."""
-    x, history = _fit(dataset, n, k, covariance, iterations, seed)
-    requested, step = step, min(step, len(history) - 1)
-    state, k = history[step], len(history[0].weights)
+    """EM at one iteration (the table keeps the step within the iterations): responsibilities and ellipses, the
+    log-likelihood curve, the parameters, and a note with the numbers."""
+    x, history = _history(dataset, n, k, covariance, iterations, seed)
+    state = history[step]
     count = gmm.parameter_count(k, 2, covariance)
     note = (f"Step {step} of {len(history) - 1}: mean log-likelihood **{state.log_likelihood:.4f}** nats per point; "
             f"K = {k} {covariance} components have {count} free parameters; BIC {gmm.bic(state):.1f}. "
             f"Colours mix the components by their responsibilities (E-step); ellipses are 1 and 2 standard deviations.")
-    # The step slider's range follows the iterations; its value is only touched when out of range, so a run
-    # finishing late never overwrites a step the user has just chosen.
-    last = len(history) - 1
-    slider = gr.Slider(maximum=last, value=step) if requested > last else gr.Slider(maximum=last)
     return (gmm_lab.em_figure(x, history, step, samples, seed), gmm_lab.loglik_figure(history, step),
-            gmm_lab.summary_table(history, step), note, slider)
+            gmm_lab.summary_table(history, step), note)
 
 
 def gmm_animation(dataset, n, k, covariance, iterations, seed):
-    x, history = _fit(dataset, n, k, covariance, iterations, seed)
-    return gmm_lab.em_animation(x, history, seed)
+    """Every EM step as a plotly animation (play button and slider)."""
+    return gmm_lab.em_animation(*_history(dataset, n, k, covariance, iterations, seed), seed)
+
+
+def gmm_gif(dataset, n, k, covariance, iterations, seed):
+    """The EM animation as a GIF for slides (the same seeded fit), its footer naming the settings."""
+    footer = export.footer_line("Joint distributions: EM", data=dataset, points=n, K=k, covariance=covariance,
+                                iterations=iterations, seed=seed)
+    gif = export.figure_gif(gmm_animation(dataset, n, k, covariance, iterations, seed), footer)
+    return str(export.write_gif(gif, f"em-{dataset}-K{k}-seed{seed}", tempfile.mkdtemp(prefix="gp-gif-")))
