@@ -13,13 +13,16 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
 
     from playground.device import configure_threads, default_workers
-    from playground.ui import CSS, build_app
+    from playground.ui import CSS, build_app, warm_up
 
     workers = default_workers()
     configure_threads(workers)
     demo = build_app()
     demo.queue(default_concurrency_limit=workers)
-    demo.launch(server_name=args.host, server_port=args.port, share=args.share, max_file_size=MAX_UPLOAD, css=CSS)
+    demo.launch(server_name=args.host, server_port=args.port, share=args.share, max_file_size=MAX_UPLOAD, css=CSS,
+                prevent_thread_lock=True)
+    warm_up()  # the page is served already; the libraries load behind it
+    demo.block_thread()
 
 
 if __name__ == "__main__":

@@ -45,13 +45,14 @@ def app_url():
     """The whole app served in this process on a free port: one server for every app and browser test."""
     from app import MAX_UPLOAD
     from app_server import wait_until_idle
-    from playground.ui import CSS, build_app
+    from playground.ui import CSS, build_app, warm_up
 
     demo = build_app()
     demo.queue(default_concurrency_limit=2)
     port = _free_port()
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
                 max_file_size=MAX_UPLOAD, css=CSS)
+    warm_up().join()  # as app.py does behind its first page; waited for here, so no test pays for the imports
     try:
         yield f"http://127.0.0.1:{port}"
     finally:

@@ -1,5 +1,6 @@
-"""Wrong values never crash a request, in-process (no server): every number and choice setting of every public event,
-fed a wrong value (text, None, NaN, infinity, out of range, not whole, an unknown choice), is refused by the event's
+"""Wrong values never crash a request, in-process (no server): every setting of every tab's settings table that a
+public event takes (and the few checked inputs outside the tables: a plot click's coordinates, a data table), fed a
+wrong value (text, None, NaN, infinity, out of range, not whole, an unknown choice), is refused by the event's
 own preprocessing with a `gr.Error` naming the setting and what it allows. Also: pictures that are not, or are far
 too large (decompression bombs), a CMYK JPEG, a CSV with a header and no rows, an empty table, the Imputation lab's
 first table, and a tab that needs MNIST when there is neither a data folder nor a network."""
@@ -75,9 +76,21 @@ def _wrong_values(block) -> list:
 
 
 def _settings(demo):
-    """(endpoint, input position) of every number, choice, checkbox and table input of the public events."""
-    return [(name, i) for name, fn in _public(demo).items() for i, block in enumerate(fn.inputs)
-            if isinstance(block, CHECKED_KINDS) and not isinstance(block, gr.ImageEditor)]
+    """(endpoint, input position) of every public event's input that a settings table declares, and of the checked
+    inputs outside the tables, which may only be a plot click's coordinates or a data table."""
+    from playground.ui import TABS
+
+    declared = {id(w) for tab in TABS if hasattr(tab, "TABLE") for w in tab.TABLE.widgets_in(demo).values()}
+    found = []
+    for name, fn in _public(demo).items():
+        for i, block in enumerate(fn.inputs):
+            if id(block) in declared:
+                found.append((name, i))
+            elif isinstance(block, CHECKED_KINDS) and not isinstance(block, gr.ImageEditor):
+                assert isinstance(block, gr.Dataframe) or str(block.elem_id).endswith(("-x", "-y")), \
+                    f"{name}: '{block.label}' is a setting outside its tab's settings table"
+                found.append((name, i))
+    return found
 
 
 def _fmt(block, v) -> str:

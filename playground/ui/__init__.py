@@ -1,4 +1,7 @@
 """The Gradio app: a header with the device, then one tab per file in this package."""
+import importlib.util
+import threading
+
 import gradio as gr
 
 from playground.ui import (autoregressive_tab, density_tab, diffusion_tab, flow_matching_tab, home_tab, imputation_tab,
@@ -9,7 +12,7 @@ from playground.ui.view import CSS, projector_toggle
 TABS = (home_tab, density_tab, joint_tab, autoregressive_tab, latent_tab, diffusion_tab, flow_matching_tab, inverse_tab,
         imputation_tab)
 TAB_IDS = ("home", "density", "joint", "autoregressive", "latent", "diffusion", "flow-matching", "inverse", "imputation")
-__all__ = ["CSS", "TABS", "TAB_IDS", "build_app"]
+__all__ = ["CSS", "TABS", "TAB_IDS", "build_app", "warm_up"]
 
 
 def build_app() -> gr.Blocks:
@@ -38,3 +41,19 @@ def _device() -> str:
     from playground.device import describe
 
     return f"Device: {describe()}"
+
+
+def warm_up() -> threading.Thread:
+    """Import every tab's handlers (torch, plotly, the libraries) in the background once the first page is served,
+    so the first request does not pay for them."""
+    from playground.lazy import lazy_import
+
+    def run():
+        for tab in TABS:
+            name = tab.__name__.replace("_tab", "_handlers")
+            if importlib.util.find_spec(name) is not None:
+                lazy_import(name)
+
+    thread = threading.Thread(target=run, name="warm-up", daemon=True)
+    thread.start()
+    return thread

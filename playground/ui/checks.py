@@ -160,6 +160,9 @@ class Number(gr.Number):
 class Seed(gr.Number):
     """A seed: any whole number, used modulo 2^32 (so the handler gets one from 0 to 2^32 - 1)."""
 
+    def get_block_name(self) -> str:
+        return "number"  # Gradio's own number box in the page (a new class name would be taken for a custom one)
+
     def preprocess(self, payload):
         return super().preprocess(check_number(self, payload)) % 2 ** 32
 

@@ -129,3 +129,11 @@ def add_point(dim: str, dataset: str, typed: str, x: float, y: float):
     joined = (", ".join(lines + [point]) if dim == "1-D" else
               "\n".join([", ".join(line.split()) for line in lines] + [point]))
     return joined, gr.Dropdown(value=TYPED)
+
+
+def estimate_after_click(dim, dataset, n, seed, typed, *rest):
+    """The estimate once a click has added a point; the first click of a new list asks for a second one."""
+    if dataset == TYPED and len(typed.replace(",", " ").split()) < (2 if dim == "1-D" else 4):
+        return gr.skip(), gr.skip(), "**1 point** so far: click again (an estimate needs at least 2 points).", \
+            gr.skip(), gr.skip()
+    return estimate(dim, dataset, n, seed, typed, *rest)

@@ -38,12 +38,12 @@ TABLE = Table(TAB_ID, [
     Setting("kernel", "radio", "Kernel", "gaussian", choices=KERNELS),
     Setting("bw", "slider", "Bandwidth: log10 h", -0.5, lo=-3.0, hi=3.0, step=0.01),
     Setting("rule", "radio", "Bandwidth rule", "silverman", choices=RULES),
-    Setting("view", "radio", "2-D view", "heatmap", choices=("heatmap", "contours"), secondary=True,
+    Setting("map", "radio", "2-D view", "heatmap", choices=("heatmap", "contours"), secondary=True,
             options=dict(visible=False)),
     Setting("true", "checkbox", "Show the true density (when known)", True, secondary=True),
     Setting("curse_n", "number", "Training points N", 1000, lo=50, hi=5000, whole=True, linked=False),
     Setting("curse_seed", "seed", "Seed (curse)", 0, linked=False),
-], lessons=(
+], version=2, renamed={1: {"view": "map"}}, lessons=(  # v2: `view` is the page's (projector)
     Lesson("Six points, h too small", "Each point keeps its own spike: the estimate memorises the six points "
            "(under-smoothing) and would give new data almost no density.",
            dict(data="six points", rule="manual", bw=-1.3)),
@@ -63,17 +63,17 @@ def _fit_dimension(dim: str, data: str, rule: str, typed: str) -> dict:
     data = data if data in linkable else ("bimodal mixture" if dim == "1-D" else "moons")
     rule = rule if rule in [v for _, v in rule_choices(dim)] else "silverman"
     return dict(data=gr.Dropdown(choices=dataset_choices(dim), value=data),
-                rule=gr.Radio(choices=rule_choices(dim), value=rule), view=gr.Radio(visible=dim == "2-D"))
+                rule=gr.Radio(choices=rule_choices(dim), value=rule), map=gr.Radio(visible=dim == "2-D"))
 
 
 def on_dim_change(dim: str, data: str, rule: str, typed: str):
     fixed = _fit_dimension(dim, data, rule, typed)
-    return fixed["data"], fixed["rule"], fixed["view"]
+    return fixed["data"], fixed["rule"], fixed["map"]
 
 
 estimate, estimate_manual = deferred("density_handlers.estimate"), deferred("density_handlers.estimate_manual")
-read_upload, curse, add_point = (deferred("density_handlers.read_upload"), deferred("density_handlers.curse"),
-                                 deferred("density_handlers.add_point"))
+read_upload, curse = deferred("density_handlers.read_upload"), deferred("density_handlers.curse")
+add_point, estimate_after_click = deferred("density_handlers.add_point"), deferred("density_handlers.estimate_after_click")
 
 
 def build_tab(demo: gr.Blocks) -> None:
@@ -90,7 +90,7 @@ def build_tab(demo: gr.Blocks) -> None:
                 typed = t.build("pts")
                 csv = gr.File(label="Upload a CSV (one column for 1-D, x and y columns for 2-D; up to 1,000,000 rows)",
                               file_types=[".csv", ".txt"], type="filepath", elem_id="density-csv")
-                t.build("kernel"), t.build("bw"), t.build("rule"), t.build("view"), t.build("true")
+                t.build("kernel"), t.build("bw"), t.build("rule"), t.build("map"), t.build("true")
             with gr.Column(scale=2):
                 plot = gr.Plot(label="Density estimate", elem_id="density-plot")
                 clicked = plot_clicks(plot, "density-plot", "Clicked point")
@@ -105,14 +105,14 @@ def build_tab(demo: gr.Blocks) -> None:
             curse_plot = gr.Plot(label="Curse of dimensionality")
             curse_text = gr.Markdown()
 
-    settings = t.widgets("dim", "data", "n", "seed", "pts", "kernel", "bw", "rule", "view", "true")
+    settings = t.widgets("dim", "data", "n", "seed", "pts", "kernel", "bw", "rule", "map", "true")
     inputs, outputs = settings + [uploaded], [plot, heldout, info, t["bw"], t["rule"]]
     compute = dict(api_visibility="private", concurrency_id="compute")
     # Computations follow user actions (.input); programmatic updates (a restored link, a rule's
     # bandwidth) would otherwise cascade into estimates made from half-updated settings.
-    dim.input(on_dim_change, t.widgets("dim", "data", "rule", "pts"), t.widgets("data", "rule", "view"),
+    dim.input(on_dim_change, t.widgets("dim", "data", "rule", "pts"), t.widgets("data", "rule", "map"),
               api_visibility="private").then(estimate, inputs, outputs, **compute)
-    gr.on([t[k].input for k in ("data", "n", "seed", "kernel", "rule", "view", "true")], estimate, inputs, outputs,
+    gr.on([t[k].input for k in ("data", "n", "seed", "kernel", "rule", "map", "true")], estimate, inputs, outputs,
           api_name="density", trigger_mode="always_last", concurrency_id="compute")
     t["bw"].input(estimate_manual, inputs, outputs, api_name="density_bandwidth", trigger_mode="always_last",
                   concurrency_id="compute")
@@ -121,7 +121,7 @@ def build_tab(demo: gr.Blocks) -> None:
     csv.upload(read_upload, [csv, dim], [uploaded, dataset], api_name="density_upload").success(
         estimate, inputs, outputs, **compute)
     clicked.event(add_point, [dim, dataset, typed, *clicked.xy], [typed, dataset], api_name="density_add_point").success(
-        estimate, inputs, outputs, **compute)
+        estimate_after_click, inputs, outputs, **compute)
     curse_btn.click(curse, curse_in, [curse_plot, curse_text], api_name="density_curse", concurrency_id="compute")
     t.link(demo, tab).then(estimate, inputs, outputs, **compute)
     t.lessons_run(_lesson, [t.picker, *inputs, *curse_in], [*outputs, curse_plot, curse_text, box], **compute)

@@ -11,26 +11,23 @@ LIMIT = 1e6  # a click's coordinates are data coordinates; anything beyond this 
 _BRIDGE_JS = """() => {
   const id = %(id)s;
   window.__gpClicks = window.__gpClicks || {};
-  if (window.__gpClickBridges && window.__gpClickBridges[id]) return;
-  (window.__gpClickBridges = window.__gpClickBridges || {})[id] = true;
-  const bind = () => {
-    const gd = document.querySelector("#" + id + " .js-plotly-plot");
-    if (!gd || gd.__gpClickBound || !gd.on) return;
-    gd.__gpClickBound = true;
-    gd.on("plotly_click", (ev) => {
-      const fl = gd._fullLayout, area = gd.querySelector(".nsewdrag");
-      let x = ev.points && ev.points[0] ? ev.points[0].x : null, y = ev.points && ev.points[0] ? ev.points[0].y : null;
-      if (area && ev.event && fl.xaxis && fl.xaxis.p2d) {  // the point under the mouse, not the nearest datum
-        const r = area.getBoundingClientRect();
-        x = fl.xaxis.p2d(ev.event.clientX - r.left);
-        if (fl.yaxis && fl.yaxis.p2d) y = fl.yaxis.p2d(ev.event.clientY - r.top);
-      }
-      window.__gpClicks[id] = {x: Number(x), y: Number(y)};
-      const button = document.querySelector("#" + id + "-click");
-      if (button) button.click();
-    });
-  };
-  setInterval(bind, 400);
+  window.__gpClickBridges = window.__gpClickBridges || {};
+  if (window.__gpClickBridges[id]) return;
+  window.__gpClickBridges[id] = true;
+  let down = null;  // a drag (zoom, pan) is not a click
+  const area = () => document.querySelector("#" + id + " .js-plotly-plot .nsewdrag");
+  document.addEventListener("mousedown", (ev) => { down = [ev.clientX, ev.clientY]; }, true);
+  document.addEventListener("click", (ev) => {
+    const drag = area(), gd = document.querySelector("#" + id + " .js-plotly-plot");
+    if (!drag || !gd || !gd._fullLayout || (ev.target.closest && ev.target.closest(".modebar"))) return;
+    const r = drag.getBoundingClientRect();
+    if (ev.clientX < r.left || ev.clientX > r.right || ev.clientY < r.top || ev.clientY > r.bottom) return;
+    if (down && Math.hypot(ev.clientX - down[0], ev.clientY - down[1]) > 4) return;
+    const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+    window.__gpClicks[id] = {x: xa.p2d(ev.clientX - r.left), y: ya ? ya.p2d(ev.clientY - r.top) : 0};
+    const button = document.querySelector("#" + id + "-click");
+    if (button) button.click();
+  }, true);
 }"""
 _READ_JS = """(x, y) => { const c = (window.__gpClicks || {})[%(id)s]; return c ? [c.x, c.y] : [x, y]; }"""
 
@@ -47,8 +44,10 @@ def plot_clicks(plot: gr.Plot, elem_id: str, label: str) -> PlotClicks:
     """The bridge for `plot` (whose elem_id is `elem_id`); call inside the layout, right after the plot."""
     quoted = f'"{elem_id}"'
     with gr.Row(elem_classes=["gp-hidden"]):
-        x = checks.Number(0.0, label=f"{label} x", minimum=-LIMIT, maximum=LIMIT, elem_id=f"{elem_id}-x")
-        y = checks.Number(0.0, label=f"{label} y", minimum=-LIMIT, maximum=LIMIT, elem_id=f"{elem_id}-y")
+        x = checks.Number(0.0, label=f"{label} x", minimum=-LIMIT, maximum=LIMIT, step=0.001,
+                          elem_id=f"{elem_id}-x")
+        y = checks.Number(0.0, label=f"{label} y", minimum=-LIMIT, maximum=LIMIT, step=0.001,
+                          elem_id=f"{elem_id}-y")
         button = gr.Button(f"{label}", elem_id=f"{elem_id}-click")
     plot.change(None, None, None, js=_BRIDGE_JS % {"id": quoted})
     return PlotClicks(event=_ClickEvent(button, _READ_JS % {"id": quoted}), xy=[x, y])

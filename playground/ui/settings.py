@@ -4,6 +4,7 @@ widgets (which check every value, playground.ui.checks), the link writes and res
 link keeps working), and the lesson presets set it.
 """
 import json
+import weakref
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -74,17 +75,24 @@ class Table:
         for lesson in lessons:
             unknown = set(lesson.values) - set(self.settings)
             assert not unknown, f"{tab_id} lesson {lesson.name!r} sets unknown settings {unknown}"
-        self.adjust, self.built = adjust, {}
+        self.adjust, self.built, self.apps = adjust, {}, weakref.WeakKeyDictionary()
 
     def __getitem__(self, key: str):
         """The widget built for `key`."""
         return self.built[key]
 
     def build(self, key: str, **overrides):
-        """Make the setting's widget here in the layout (once)."""
+        """Make the setting's widget here in the layout (once per app; `built` holds the last app's widgets)."""
+        root = gr.context.Context.root_block
+        if self.apps.get(root) is not self.built:  # a new app (tests build several in one process)
+            self.built = self.apps.setdefault(root, {})
         assert key not in self.built, f"{self.tab_id}: {key} is built twice"
         self.built[key] = self.settings[key].widget(**overrides)
         return self.built[key]
+
+    def widgets_in(self, demo: gr.Blocks) -> dict:
+        """{key: widget} of this table in the app `demo`."""
+        return self.apps.get(demo, {})
 
     def widgets(self, *keys) -> list:
         return [self.built[k] for k in keys]
@@ -188,7 +196,7 @@ def _from_text(widget, setting: Setting, raw: str):
             number = float(raw)
             value = int(number) if number.is_integer() and abs(number) < 2 ** 63 else number
         elif setting.kind == "checkbox":
-            value = str(raw).lower() in ("1", "true", "yes", "on")
+            value = {"true": True, "1": True, "false": False, "0": False}[str(raw).lower()]
         elif setting.kind == "checkboxes":
             value = json.loads(raw)
         elif setting.kind in ("dropdown", "radio"):
@@ -197,7 +205,7 @@ def _from_text(widget, setting: Setting, raw: str):
         else:
             return str(raw)
         return widget.preprocess(value) if setting.kind != "checkboxes" else checks.check_choices(widget, value)
-    except (gr.Error, ValueError, TypeError, OverflowError):
+    except (gr.Error, ValueError, TypeError, OverflowError, KeyError):
         return setting.default
 
 

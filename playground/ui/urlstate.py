@@ -16,7 +16,7 @@ _JS = """
   const panel = document.getElementById("tab-" + tabId);
   if (onlyIfShown && (!panel || panel.offsetParent === null)) return values;  // another tab is open
   const url = new URL(window.location.href);
-  for (const k of [...url.searchParams.keys()]) { if (k !== "__theme") url.searchParams.delete(k); }
+  for (const k of [...url.searchParams.keys()]) { if (k !== "__theme" && k !== "view") url.searchParams.delete(k); }
   url.searchParams.set("tab", tabId);
   if (version) url.searchParams.set("v", String(version));
   keys.forEach((k, i) => {

@@ -38,9 +38,10 @@ _JS = """() => {
         if (!projector && !gd.__gpScaled) return;
         const k = projector ? 1 : -1, line = Math.pow(2.0, k), marker = Math.pow(1.6, k);
         gd.data.forEach((t) => {
-          if (t.line) t.line.width = (t.line.width || 2) * line;
-          if (t.marker && typeof t.marker.size === "number") t.marker.size = t.marker.size * marker;
-          else if (t.marker && !Array.isArray(t.marker.size) && (t.mode || "").includes("markers")) t.marker.size = 6 * marker;
+          const mode = t.mode || (t.type === undefined || t.type === "scatter" ? "lines" : "");
+          if (mode.includes("lines") || t.line) t.line = Object.assign({}, t.line, {width: ((t.line && t.line.width) || 2) * line});
+          if (mode.includes("markers") && !(t.marker && Array.isArray(t.marker.size)))
+            t.marker = Object.assign({}, t.marker, {size: ((t.marker && t.marker.size) || 6) * marker});
         });
         const font = gd.layout.font || {};
         gd.layout.font = Object.assign({}, font, {size: projector ? 22 : undefined});

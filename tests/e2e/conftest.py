@@ -52,9 +52,17 @@ def browser(chromium_path):
             browser.close()
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    if call.when == "call":
+        item.failed_call = outcome.get_result().failed
+
+
 @pytest.fixture
-def page(browser, app_url):  # app_url: the one app server of tests/conftest.py
-    """A fresh browser context and page; uncaught page errors collect in `page.js_errors`."""
+def page(browser, app_url, request, tmp_path):  # app_url: the one app server of tests/conftest.py
+    """A fresh browser context and page; uncaught page errors collect in `page.js_errors`. A failed test leaves
+    a screenshot of the page in its tmp_path (named in the failure's output)."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
@@ -63,5 +71,8 @@ def page(browser, app_url):  # app_url: the one app server of tests/conftest.py
     page.js_errors = errors
     try:
         yield page
+        if getattr(request.node, "failed_call", False):
+            page.screenshot(path=str(tmp_path / "failed.png"))
+            print(f"screenshot of the failed page: {tmp_path / 'failed.png'}")
     finally:
         context.close()

@@ -114,6 +114,7 @@ def test_csv_upload_good_then_bad(page, app_url, tmp_path):
     assert not page.js_errors, page.js_errors
 
 
+# A link written before the settings table's version 2 (no `v`; the 2-D view was `view`, now `map`): it still opens.
 SHARED = ("/?tab=density&dim=2-D&data=checkerboard&n=5000&seed=3&kernel=epanechnikov&bw=-0.8"
           "&rule=manual&view=contours&true=false")
 
@@ -126,7 +127,7 @@ def test_share_link_restores_every_widget(page, app_url):
 
     expect(page.get_by_role("radio", name="2-D", exact=True)).to_be_checked()
     expect(page.get_by_label("Data", exact=True)).to_have_value("checkerboard")
-    expect(page.get_by_label("Sample size N (1 to 1,000,000)", exact=True)).to_have_value("5000")
+    expect(page.get_by_label("Sample size N", exact=True)).to_have_value("5000")
     expect(page.get_by_label("Seed", exact=True)).to_have_value("3")
     expect(page.get_by_role("radio", name="epanechnikov", exact=True)).to_be_checked()
     expect(page.get_by_role("radio", name="manual (slider)", exact=True)).to_be_checked()
@@ -139,7 +140,7 @@ def test_share_link_restores_every_widget(page, app_url):
     expect(page.locator(f"{PLOT} .contourlayer .contour").first).to_be_attached()
     # The link still says what is on screen.
     for pair in ("dim=2-D", "data=checkerboard", "n=5000", "seed=3", "kernel=epanechnikov", "bw=-0.8",
-                 "rule=manual", "view=contours", "true=false"):
+                 "rule=manual", "map=contours", "true=false", "v=2"):
         expect(page).to_have_url(re.compile(r"[?&]" + re.escape(pair) + r"(&|$)"))
     # Events fired while the widgets were being restored must not flash errors.
     toasts = page.locator(TOAST).all_inner_texts()
