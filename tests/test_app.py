@@ -61,13 +61,23 @@ def test_bad_input_gets_a_clear_error_and_the_server_keeps_serving(client, chang
     assert "1,000 points" in call(client)[2]
 
 
-def test_absurd_bandwidth_is_refused_and_the_handler_clamps_what_gets_past(client):
+def test_absurd_bandwidth_is_refused_and_a_rule_outside_the_slider_is_stated(client):
     with pytest.raises(AppError, match="log10 h must be a number from -3 to 3"):
         call(client, rule="manual", log10_h=50)
-    from playground.ui.density_handlers import estimate
+    # Points 1e6 apart: Scott's h is far beyond the slider's 10^3, so the slider's end is used, and said.
+    *_, info, log_h, _ = call(client, dataset="typed numbers", typed="0, 1000000, 2000000", rule="scott")
+    assert log_h == 3.0 and "outside the slider" in info
 
-    *_, info, log_h, _ = estimate(*DEFAULT[:6], 50.0, "manual", "heatmap", True)
-    assert log_h == 3.0 and "clamped" in info
+
+def test_a_click_on_the_plot_adds_a_point(client):
+    typed, data = client.predict("1-D", "bimodal mixture", "", 1.5, 0.0, api_name="/density_add_point")
+    assert typed == "1.5" and data["value"] == "typed numbers"
+    typed, _ = client.predict("1-D", "typed numbers", typed, -2.25, 0.0, api_name="/density_add_point")
+    assert typed == "1.5, -2.25"
+    typed, _ = client.predict("2-D", "typed numbers", "1, 2\n3, 4", 0.5, -1.0, api_name="/density_add_point")
+    assert typed.splitlines() == ["1, 2", "3, 4", "0.5, -1"]
+    with pytest.raises(AppError, match="Clicked point x must be a number from -1e"):
+        client.predict("1-D", "typed numbers", "", 1e9, 0.0, api_name="/density_add_point")
 
 
 def test_csv_upload_good_and_bad(client, tmp_path):
