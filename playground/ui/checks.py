@@ -15,7 +15,7 @@ from io import BytesIO
 import gradio as gr
 from gradio.data_classes import FileData
 
-from playground.tasks.latent import MAX_SIDE  # the limit on a side of any picture, drawn or uploaded
+from playground.choices import MAX_SIDE  # the limit on a side of any picture, drawn or uploaded
 
 
 def user_error(message: str) -> gr.Error:

@@ -2,6 +2,7 @@
 the curse of dimensionality. Thin wiring: the handlers live in density_handlers.py."""
 import gradio as gr
 
+from playground.choices import KDE_KERNELS
 from playground.toydata import TOY_1D, TOY_2D
 from playground.ui.deferred import deferred
 from playground.ui.plotclick import plot_clicks
@@ -14,7 +15,6 @@ estimate. The **bandwidth h** (the kernel's standard deviation) sets how wide ea
 and the estimate is spiky (*under-smoothing*), too large and it blurs the structure away (*over-smoothing*).
 The held-out curve below shows which h generalises best. **Click the plot** to add points of your own."""
 TYPED, UPLOADED = "typed numbers", "uploaded CSV"
-KERNELS = ("gaussian", "uniform", "epanechnikov", "triangular")  # playground.models.kde.KERNELS (a test checks)
 RULES = (("manual (slider)", "manual"), ("Scott", "scott"), ("Silverman", "silverman"),
          ("improved Sheather-Jones", "isj"), ("CV likelihood", "cv"))
 
@@ -35,7 +35,7 @@ TABLE = Table(TAB_ID, [
     Setting("seed", "seed", "Seed", 0, help="Any whole number, used mod 2^32", secondary=True),
     Setting("pts", "text", "Your numbers (1-D: separated by commas or spaces; 2-D: 'x, y' per line)", "",
             options=dict(lines=2, placeholder="-2.1, -1.3, -0.4, 1.9, 5.1, 6.2")),
-    Setting("kernel", "radio", "Kernel", "gaussian", choices=KERNELS),
+    Setting("kernel", "radio", "Kernel", "gaussian", choices=KDE_KERNELS),
     Setting("bw", "slider", "Bandwidth: log10 h", -0.5, lo=-3.0, hi=3.0, step=0.01),
     Setting("rule", "radio", "Bandwidth rule", "silverman", choices=RULES),
     Setting("map", "radio", "2-D view", "heatmap", choices=("heatmap", "contours"), secondary=True,
