@@ -1,39 +1,19 @@
-"""Handlers of the Imputation lab tab: make a table with gaps, impute it with up to five methods, and show the
-completed table, the observed-vs-imputed scatter, and the pooled statistics with their intervals against the truth."""
+"""Handlers of the Imputation lab tab: settings already checked by the tab's settings table in. Make a table with
+gaps, impute it with up to five methods, and show the completed table, the observed-vs-imputed scatter, and the
+pooled statistics with their intervals against the truth. The table itself (typed or edited) is checked here."""
 import time
 
-import gradio as gr
 import numpy as np
 import pandas as pd
 
 from playground.tasks import imputation, rubin
 from playground.ui import checks
-
-TABLES, MECHANISMS, METHODS = list(imputation.TABLES), list(imputation.MECHANISMS), list(imputation.METHODS)
-DEFAULT_COLUMNS = {TABLES[0]: ("age", "income (k$)"), TABLES[1]: ("bmi", "progression")}
-MAX_M, MAX_K = 50, 5
-
-
-def table_columns(name: str) -> list:
-    return list(imputation.COLUMNS[name])
-
-
-def pick_columns(table: str, x, y) -> tuple:
-    """The current x and y columns when the table has them, else the table's defaults."""
-    columns = table_columns(table)
-    return (x, y) if x in columns and y in columns and x != y else DEFAULT_COLUMNS[table]
-
-
-def column_pickers(table: str, x, y):
-    """The two column dropdowns for a table, with its columns as choices."""
-    columns, (x, y) = table_columns(table), pick_columns(table, x, y)
-    return gr.Dropdown(choices=columns, value=x), gr.Dropdown(choices=columns, value=y)
+from playground.ui.imputation_tab import column_pickers
 
 
 def make_table(table, mechanism, rate, seed, x, y):
     """The chosen table, with gaps made by the mechanism at the rate when its truth is known; the truth goes to
     the session's state so the statistics can be compared with it."""
-    seed = checks.seed(seed)
     t = imputation.load_table(table)
     if t.truth is None:
         values, truth = t.values, None
@@ -77,7 +57,7 @@ def _table(frame, methods, x, y):
 def impute(frame, truth, methods, m, k, x, y, shown, seed):
     """Every chosen method on the table as it stands (edits included); the results go to the session's state."""
     table, x, y = _table(frame, methods, x, y)
-    seed, truth_values = checks.seed(seed), _truth_for(table, truth)
+    truth_values = _truth_for(table, truth)
     results, notes = {}, []
     for method in methods:
         start = time.perf_counter()

@@ -1,13 +1,13 @@
 """Imputation lab tab: a table with gaps (a textbook-style example or scikit-learn's diabetes data masked MCAR,
 MAR or MNAR), filled by mean, regression, stochastic regression and multiple imputation from a Gaussian mixture
 or a MIWAE, with the bias and Rubin's-rules intervals of downstream statistics. Handlers: imputation_handlers.py."""
-import json
+import inspect
 
 import gradio as gr
 
 from playground.ui import checks
-from playground.ui import imputation_handlers as h
-from playground.ui.urlstate import query_value, sync_url, tab_query
+from playground.ui.deferred import deferred
+from playground.ui.settings import Lesson, Setting, Table
 
 TAB_ID = "imputation"
 INTRO = """### Imputation lab: filling the gaps in a table, honestly
@@ -17,36 +17,85 @@ Why a value is missing matters. **MCAR**: by pure chance. **MAR**: the chance de
 narrow. **Multiple imputation** draws each gap m times from a model of p(missing | observed) (a Gaussian mixture's
 exact conditional, or a MIWAE); **Rubin's rules** add the spread between the m analyses to the interval, so it
 stays honest. Under MNAR no method that only sees the observed values can undo the bias: try it."""
-DEFAULTS = dict(table=h.TABLES[1], mech="MCAR", rate=0.3, seed=0, methods=h.METHODS, m=10, k=2, x="bmi",
-                y="progression", shown="GMM multiple imputation")
+# playground.tasks.imputation: TABLES, COLUMNS, MECHANISMS, METHODS (tests/unit/test_tab_imputation.py checks)
+TABLES = ("textbook example", "scikit-learn diabetes")
+COLUMNS = {TABLES[0]: ("age", "income (k$)", "savings (k$)"), TABLES[1]: ("bp", "bmi", "s5", "progression")}
+MECHANISMS = ("MCAR", "MAR", "MNAR")
+METHODS = ("mean", "regression", "stochastic regression", "GMM multiple imputation", "MIWAE multiple imputation")
+DEFAULT_COLUMNS = {TABLES[0]: ("age", "income (k$)"), TABLES[1]: ("bmi", "progression")}
+
+TABLE = Table(TAB_ID, [
+    Setting("table", "radio", "Table", TABLES[1], choices=TABLES),
+    Setting("mech", "radio", "Missingness mechanism", "MCAR", choices=MECHANISMS),
+    Setting("rate", "slider", "Missing rate", 0.3, lo=0.05, hi=0.6, step=0.05),
+    Setting("seed", "seed", "Seed", 0, help="Any whole number, used mod 2^32", secondary=True),
+    Setting("methods", "checkboxes", "Methods", list(METHODS), choices=METHODS, options=dict(scale=3)),
+    Setting("m", "slider", "Imputations m", 10, lo=1, hi=50, step=1),
+    Setting("k", "slider", "Mixture components K (GMM)", 2, lo=1, hi=5, step=1, secondary=True),
+    # Custom values: a column renamed in the table can still be picked by typing its name (the handler checks it).
+    Setting("x", "dropdown", "Column x (scatter, correlation, slope)", "bmi", choices=COLUMNS[TABLES[1]],
+            options=dict(allow_custom_value=True)),
+    Setting("y", "dropdown", "Column y (slope of y on x)", "progression", choices=COLUMNS[TABLES[1]],
+            options=dict(allow_custom_value=True)),
+    Setting("shown", "dropdown", "Completed table shown", "GMM multiple imputation", choices=METHODS),
+], lessons=(
+    Lesson("MCAR: the mean survives, the spread does not", "Gaps made by pure chance leave mean imputation's mean of "
+           "bmi on the truth, but its variance and correlation shrink and their intervals miss the truth, while "
+           "multiple imputation keeps both.", dict(mech="MCAR", methods=["mean", "GMM multiple imputation"])),
+    Lesson("MAR: regression repairs what the mean breaks", "Gaps that depend on blood pressure (always observed) "
+           "drag mean imputation's mean of progression and its slope far below the truth; regression on the observed "
+           "columns and multiple imputation put them back within their intervals.",
+           dict(mech="MAR", methods=["mean", "regression", "GMM multiple imputation"])),
+    Lesson("MNAR fools every method", "Large values hide more often, and nothing observed says so: every method's "
+           "means and slope are biased low and every interval misses the truth, multiple imputation included.",
+           dict(mech="MNAR")),
+), adjust=lambda v: dict(zip("xy", column_pickers(v["table"], v["x"], v["y"]))))
+DEFAULTS = TABLE.values()  # tests/test_app_inputs.py opens the lab with these
+
+
+def pick_columns(table: str, x, y) -> tuple:
+    """The current x and y columns when the table has them, else the table's defaults."""
+    columns = COLUMNS[table]
+    return (x, y) if x in columns and y in columns and x != y else DEFAULT_COLUMNS[table]
+
+
+def column_pickers(table: str, x, y):
+    """The two column dropdowns for a table, with its columns as choices."""
+    x, y = pick_columns(table, x, y)
+    return gr.Dropdown(choices=list(COLUMNS[table]), value=x), gr.Dropdown(choices=list(COLUMNS[table]), value=y)
+
+
+def _named(fn, parameters: str):
+    """`fn` (deferred, so it takes *args) named in "Use via API" by these parameters."""
+    fn.__signature__ = inspect.Signature([inspect.Parameter(p, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+                                          for p in parameters.split()])
+    return fn
+
+
+make_table = _named(deferred("imputation_handlers.make_table"), "table mechanism rate seed x y")
+impute = _named(deferred("imputation_handlers.impute"), "frame truth methods m k x y shown seed")
+view = _named(deferred("imputation_handlers.view"), "state x y shown")
 
 
 def build_tab(demo: gr.Blocks) -> None:
-    d = DEFAULTS
+    t = TABLE
     with gr.Tab("Imputation lab", id=TAB_ID, elem_id=f"tab-{TAB_ID}") as tab:
         gr.Markdown(INTRO)
+        t.toolbar()
         truth, results = gr.State(None), gr.State(None)
         with gr.Row():
             with gr.Column(scale=1, min_width=280):
-                table = checks.Radio(h.TABLES, value=d["table"], label="Table")
-                mech = checks.Radio(h.MECHANISMS, value=d["mech"], label="Missingness mechanism")
-                rate = checks.Slider(0.05, 0.6, value=d["rate"], step=0.05, label="Missing rate")
-                seed = checks.Number(d["seed"], precision=0, label="Seed (any whole number, used mod 2^32)")
+                table, mech, rate, seed = (t.build(k) for k in ("table", "mech", "rate", "seed"))
                 make = gr.Button("Make table", elem_id="imp-make")
             with gr.Column(scale=2):
                 data = checks.Dataframe(label="Table with gaps (edit any cell, leave it empty or type NA for a missing "
-                                    "value, then press Impute)", interactive=True, max_height=330, elem_id="imp-table")
+                                        "value, then press Impute)", interactive=True, max_height=330,
+                                        elem_id="imp-table")
                 made = gr.Markdown(elem_id="imp-made")
         with gr.Row():
-            methods = checks.CheckboxGroup(h.METHODS, value=d["methods"], label="Methods", scale=3)
-            m = checks.Slider(1, h.MAX_M, value=d["m"], step=1, label="Imputations m")
-            k = checks.Slider(1, h.MAX_K, value=d["k"], step=1, label="Mixture components K (GMM)")
+            methods, m, k = t.build("methods"), t.build("m"), t.build("k")
         with gr.Row():
-            columns = h.table_columns(d["table"])
-            # Custom values: a column renamed in the table can still be picked by typing its name
-            x = checks.Dropdown(columns, value=d["x"], label="Column x (scatter, correlation, slope)", allow_custom_value=True)
-            y = checks.Dropdown(columns, value=d["y"], label="Column y (slope of y on x)", allow_custom_value=True)
-            shown = checks.Dropdown(h.METHODS, value=d["shown"], label="Completed table shown")
+            x, y, shown = t.build("x"), t.build("y"), t.build("shown")
             go = gr.Button("Impute", variant="primary", interactive=False, elem_id="imp-go")  # until a table exists
         status = gr.Markdown(elem_id="imp-status")
         imputed = gr.Dataframe(label="Completed table (imputed cells: mean ± sd over the m imputations)",
@@ -57,67 +106,52 @@ def build_tab(demo: gr.Blocks) -> None:
         forest = gr.Plot(label="Estimates and intervals per method", elem_id="imp-forest")
     make_in, make_out = [table, mech, rate, seed, x, y], [data, truth, x, y, made]
     imp_in, view_out = [data, truth, methods, m, k, x, y, shown, seed], [imputed, scatter, stats, forest, status]
-    making = gr.on([make.click, table.input, mech.input, rate.input, seed.submit], h.make_table, make_in, make_out,
+    making = gr.on([make.click, table.input, mech.input, rate.input, seed.submit], make_table, make_in, make_out,
                    api_name="imp_make_table", trigger_mode="always_last")
     making.success(lambda: gr.Button(interactive=True), None, go, api_visibility="private")
-    making.success(h.impute, imp_in, view_out + [results], api_visibility="private", concurrency_id="compute")
-    go.click(h.impute, imp_in, view_out + [results], api_name="imp_impute", trigger_mode="always_last",
+    compute = dict(api_visibility="private", concurrency_id="compute")
+    making.success(impute, imp_in, view_out + [results], **compute)
+    go.click(impute, imp_in, view_out + [results], api_name="imp_impute", trigger_mode="always_last",
              concurrency_id="compute")
-    gr.on([methods.input, m.input, k.input], _reimpute, imp_in, view_out + [results], api_visibility="private",
-          trigger_mode="always_last", concurrency_id="compute")
-    gr.on([x.input, y.input, shown.input], h.view, [results, x, y, shown], view_out, api_name="imp_view",
+    gr.on([methods.input, m.input, k.input], _reimpute, imp_in, view_out + [results], trigger_mode="always_last",
+          **compute)
+    gr.on([x.input, y.input, shown.input], view, [results, x, y, shown], view_out, api_name="imp_view",
           trigger_mode="always_last")
     opening_in, opening_out = make_in + [methods, m, k, shown], make_out + view_out + [results, go]
-    tab.select(_first_visit, [results] + opening_in, opening_out, api_visibility="private", concurrency_id="compute")
-    settings = dict(table=table, mech=mech, rate=rate, seed=seed, methods=methods, m=m, k=k, x=x, y=y, shown=shown)
-    sync_url(tab, TAB_ID, settings)
-    demo.load(_restore, None, list(settings.values()), api_visibility="private").then(
-        _run_if_linked, opening_in, opening_out, api_visibility="private", concurrency_id="compute")
+    tab.select(_first_visit, [results] + opening_in, opening_out, **compute)
+    t.link(demo, tab).then(_run_if_linked, opening_in, opening_out, **compute)
+    t.lessons_run(make_and_impute, opening_in, opening_out, **compute)
 
 
-def _restore(request: gr.Request):
-    q, d = tab_query(request, TAB_ID), DEFAULTS
-    table = query_value(q, "table", d["table"], choices=h.TABLES)
-    try:
-        methods = [name for name in json.loads(query_value(q, "methods", "null")) or d["methods"] if name in h.METHODS]
-    except (TypeError, ValueError):
-        methods = d["methods"]
-    x, y = h.column_pickers(table, query_value(q, "x", d["x"]), query_value(q, "y", d["y"]))
-    return (table, query_value(q, "mech", d["mech"], choices=h.MECHANISMS),
-            query_value(q, "rate", d["rate"], float, bounds=(0.05, 0.6)), query_value(q, "seed", 0, int),
-            methods or d["methods"], query_value(q, "m", d["m"], int, bounds=(1, h.MAX_M)),
-            query_value(q, "k", d["k"], int, bounds=(1, h.MAX_K)), x, y,
-            query_value(q, "shown", d["shown"], choices=h.METHODS))
-
-
-def _make_and_impute(table, mech, rate, seed, x, y, methods, m, k, shown):
+def make_and_impute(table, mech, rate, seed, x, y, methods, m, k, shown):
     """Generator: the table first, when Impute becomes available (pressed earlier it would find no table), then
-    its imputation."""
-    made = h.make_table(table, mech, rate, seed, x, y)
+    its imputation. A lesson runs this."""
+    made = make_table(table, mech, rate, seed, x, y)
     yield (*made, *(gr.skip(),) * 6, gr.Button(interactive=True))
-    x, y = h.pick_columns(table, x, y)
-    yield (*(gr.skip(),) * 5, *h.impute(made[0], made[1], methods, m, k, x, y, shown, seed), gr.skip())
+    x, y = pick_columns(table, x, y)
+    yield (*(gr.skip(),) * 5, *impute(made[0], made[1], methods, m, k, x, y, shown, seed), gr.skip())
 
 
-def _run_if_linked(table, mech, rate, seed, x, y, methods, m, k, shown, request: gr.Request):
-    """A link to this tab makes its table and imputes it at once."""
-    if query_value(request.query_params if request else None, "tab", "") != TAB_ID:
+def _run_if_linked(request: gr.Request, *values):
+    """A link to this tab makes its table and imputes it at once (the request comes first: Gradio passes it by
+    position)."""
+    if not TABLE.linked(request):
         yield (gr.skip(),) * 12
         return
-    yield from _make_and_impute(table, mech, rate, seed, x, y, methods, m, k, shown)
+    yield from make_and_impute(*values)
 
 
 def _first_visit(results, table, mech, rate, seed, x, y, methods, m, k, shown, request: gr.Request):
     """Opening the tab for the first time shows the current settings' example; later visits keep what is there.
     A link to this tab selects it too: `_run_if_linked` draws that one."""
-    if results or tab_query(request, TAB_ID):
+    if results or TABLE.linked(request):
         yield (gr.skip(),) * 12
         return
-    yield from _make_and_impute(table, mech, rate, seed, x, y, methods, m, k, shown)
+    yield from make_and_impute(table, mech, rate, seed, x, y, methods, m, k, shown)
 
 
 def _reimpute(frame, truth, methods, m, k, x, y, shown, seed):
     """A method or m or K changed: impute again, once there is a table (before, the opening table is on its way)."""
     if frame is None or frame.empty:
         return (gr.skip(),) * 6
-    return h.impute(frame, truth, methods, m, k, x, y, shown, seed)
+    return impute(frame, truth, methods, m, k, x, y, shown, seed)

@@ -1,29 +1,26 @@
-"""Handlers of the Latent variables tab: checked inputs in, pictures and figures out. The maths lives in
-playground.tasks.latent; bad input becomes a gr.Error a student can act on."""
+"""Handlers of the Latent variables tab: settings already checked by the tab's settings table in, pictures and figures
+out. The maths lives in playground.tasks.latent; drawings and uploads are checked here, and bad ones become a gr.Error
+a student can act on."""
+import tempfile
 from functools import lru_cache
 
 import gradio as gr
 import numpy as np
 import torch
 
-from playground import plotting, registry
+from playground import export, plotting, registry
 from playground.tasks import latent
 from playground.tasks.evaluate import gaussian_fit_samples
 from playground.ui import checks
+from playground.ui.latent_tab import SIZES
 
-FAMILIES = {"autoencoder": "ae", "VAE (beta = 1)": "vae", "beta-VAE (beta = 4)": "beta-vae"}
-SIZES = {"2-D latent": 2, "16-D latent": 16}
-SOURCES = ["test digit", "drawing", "upload"]
 MAP_POINTS = 4000
-
-
-def _name(family, size) -> str:
-    return f"mnist-{FAMILIES[family]}-{SIZES[size]}d"
+GIF_SCALE = 24  # a 28x28 digit shown 672 pixels wide: room for the footer's settings
 
 
 def _model(family, size):
     """(the model, its registry name), or a clear error when its checkpoint is missing."""
-    name = _name(family, size)
+    name = registry.latent_name(family, SIZES[size])
     ok, why = registry.availability(name)
     if not ok:
         raise checks.user_error(f"{family} with a {size} is not available: {why}.")
@@ -54,7 +51,7 @@ def _map(name: str, title: str, path=None, marker=None):
 def overview(family, size, temperature, seed, index):
     """Samples, reconstructions, the latent map and manifold, KL per dimension, traversals, AE against VAE."""
     model, name = _model(family, size)
-    g, start = torch.Generator().manual_seed(checks.seed(seed)), index
+    g, start = torch.Generator().manual_seed(seed), index
     images, _ = checks.mnist_test()
     inputs = images[start:start + 8]
     recon, err = latent.reconstruct(model, inputs)
@@ -131,21 +128,55 @@ def _endpoint(label, source, index, editor, upload):
     return torch.as_tensor(digit)[None], [f"{label}: {n}" for n in notes]
 
 
-def interpolate(family, size, a_source, a_index, a_editor, a_upload, b_source, b_index, b_editor, b_upload, method,
-                frames):
-    """Frames from A to B through the latent space: a strip, an animation, and the path on the map."""
+def _frames(family, size, a_source, a_index, a_editor, a_upload, b_source, b_index, b_editor, b_upload, method, frames):
+    """The model's name, both ends (uint8 (1, 28, 28)), the decoded frames from A to B, the latent path, notes."""
     model, name = _model(family, size)
     a, notes_a = _endpoint("A", a_source, a_index, a_editor, a_upload)
     b, notes_b = _endpoint("B", b_source, b_index, b_editor, b_upload)
     images, path = latent.interpolate(model, a, b, frames, method)
+    return name, a, b, images, path, notes_a + notes_b
+
+
+def interpolate(family, size, a_source, a_index, a_editor, a_upload, b_source, b_index, b_editor, b_upload, method,
+                frames):
+    """Frames from A to B through the latent space: a strip, an animation, and the path on the map."""
+    name, a, b, images, path, notes = _frames(family, size, a_source, a_index, a_editor, a_upload, b_source, b_index,
+                                              b_editor, b_upload, method, frames)
     mean, basis, _, _ = _plane(name)
     strip = torch.cat([latent.to_unit(a), images, latent.to_unit(b)])
     labels = [f"{k / (frames - 1):.2f}" for k in range(frames)]
+    length = path.norm(dim=1)
     note = (f"{method} interpolation in {frames} frames: the strip shows input A, the frames (the first and last "
-            "are the reconstructions of A and B), then input B." + "".join(f" {n}." for n in notes_a + notes_b))
+            "are the reconstructions of A and B), then input B. Length of z along the path: "
+            f"{length[0]:.2f} at A, {length.min():.2f} at its shortest, {length[-1]:.2f} at B."
+            + "".join(f" {n}." for n in notes))
     return (plotting.image_grid(strip.numpy(), cols=frames + 2, scale=3),
             plotting.frames_animation(images.numpy(), f"{method} interpolation, A to B", labels),
             _map(name, f"{method} path from A to B", path=((path - mean) @ basis.T).numpy()), note)
+
+
+def interpolation_gif(family, size, a_source, a_index, a_editor, a_upload, b_source, b_index, b_editor, b_upload,
+                      method, frames):
+    """The interpolation's frames (the reconstruction of A to that of B) as a GIF file for slides; its footer names
+    the model and the settings (no seed: the path and the decoder are deterministic)."""
+    name, _, _, images, _, _ = _frames(family, size, a_source, a_index, a_editor, a_upload, b_source, b_index,
+                                       b_editor, b_upload, method, frames)
+    ends = [index if source == "test digit" else source for source, index in ((a_source, a_index), (b_source, b_index))]
+    footer = export.footer_line("Latent variables", model=name, path=method, frames=frames, A=ends[0], B=ends[1])
+    labels = [f"{method} interpolation, t = {k / (frames - 1):.2f}" for k in range(frames)]
+    gif = export.images_gif(images.numpy(), footer, scale=GIF_SCALE, labels=labels)
+    return str(export.write_gif(gif, f"{name}-{method}-{frames}-frames", tempfile.mkdtemp(prefix="gp-gif-")))
+
+
+def draw(family, size, temperature, seed, index, a_source, a_index, a_editor, a_upload, b_source, b_index, b_editor,
+         b_upload, method, frames):
+    """A lesson or a link: the overview, and the interpolation too when both ends are test digits (a drawing or an
+    upload is never in a link)."""
+    over = overview(family, size, temperature, seed, index)
+    if a_source != "test digit" or b_source != "test digit":
+        return (*over, *(gr.skip(),) * 4)
+    return (*over, *interpolate(family, size, a_source, a_index, a_editor, a_upload, b_source, b_index, b_editor,
+                                b_upload, method, frames))
 
 
 def arithmetic(family, size, a, b, c):

@@ -1,50 +1,95 @@
-"""Latent variables tab: AE vs VAE vs beta-VAE on MNIST. Prior samples with a temperature,
-reconstructions, the latent map with its decoded manifold, interpolation between test digits or your own
-drawings, latent arithmetic, per-dimension traversals, KL per dimension, and AE against VAE."""
+"""Latent variables tab: AE vs VAE vs beta-VAE on MNIST. Prior samples with a temperature, reconstructions, the latent
+map with its decoded manifold, interpolation between test digits or your own drawings (and as a GIF), latent arithmetic,
+traversals, KL per dimension, and AE against VAE. Thin wiring: the handlers live in latent_handlers.py."""
+import inspect
+
 import gradio as gr
 
+from playground import registry
 from playground.ui import checks
-from playground.ui import latent_handlers as h
-from playground.ui.urlstate import query_value, sync_url, tab_query
+from playground.ui.deferred import deferred
+from playground.ui.settings import Lesson, Setting, Table
 
 TAB_ID = "latent"
 INTRO = """### Latent variable models: compress a digit into z, then decode z back into a digit
 An **autoencoder** learns z = f(x) and x = g(z). A **VAE** learns q(z|x) and p(x|z) under a N(0, I) prior,
 so any z near the prior decodes to a digit; **beta-VAE** weights the KL term by beta = 4 for a smoother,
 blurrier space. Compare the three, and a 2-D latent (which you can see whole) with a 16-D one."""
-DEFAULTS = {"family": "VAE (beta = 1)", "size": "2-D latent", "temp": 1.0, "seed": 0, "index": 0, "z1": 0.0, "z2": 0.0,
-            "a_src": "test digit", "a": 3, "b_src": "test digit", "b": 2, "method": "slerp", "frames": 10,
-            "x": 0, "y": 1, "z": 2}
+FAMILIES = tuple(described for _, described, _ in registry.LATENT_MODELS)  # 'autoencoder', 'VAE (beta = 1)', ...
+SIZES = {f"{dim}-D latent": dim for dim in registry.LATENT_DIMS}
+SOURCES = ("test digit", "drawing", "upload")
+
+TABLE = Table(TAB_ID, [
+    Setting("family", "radio", "Model", "VAE (beta = 1)", choices=FAMILIES),
+    Setting("size", "radio", "Latent size", "2-D latent", choices=tuple(SIZES)),
+    Setting("temp", "slider", "Temperature (scale of z)", 1.0, lo=0, hi=3, step=0.05),
+    Setting("seed", "seed", "Seed", 0, help="Any whole number, used mod 2^32", secondary=True),
+    Setting("index", "number", "First test digit to reconstruct (0 to 9,990)", 0, lo=0, hi=9990, whole=True,
+            secondary=True),
+    Setting("z1", "slider", "Decode a point: first map coordinate (in standard deviations of the test digits)", 0.0,
+            lo=-4, hi=4, step=0.05, linked=False),
+    Setting("z2", "slider", "... and the second map coordinate", 0.0, lo=-4, hi=4, step=0.05, linked=False),
+    Setting("a_src", "radio", "A comes from", "test digit", choices=SOURCES, options=dict(elem_id="latent-src-a")),
+    Setting("a", "number", "A: test digit index (0 to 9,999)", 3, lo=0, hi=9999, whole=True),
+    Setting("b_src", "radio", "B comes from", "test digit", choices=SOURCES, options=dict(elem_id="latent-src-b")),
+    Setting("b", "number", "B: test digit index (0 to 9,999)", 2, lo=0, hi=9999, whole=True),
+    Setting("method", "radio", "Interpolation", "slerp", choices=("linear", "slerp")),
+    Setting("frames", "slider", "Frames", 10, lo=2, hi=30, step=1),
+    *(Setting(key, "number", f"{name}: test digit index", i, lo=0, hi=9999, whole=True)
+      for i, (key, name) in enumerate(zip("xyz", "abc"))),  # latent arithmetic's a, b, c
+], lessons=(
+    Lesson("The AE's holes against the VAE", "At the bottom, random latents decoded by the autoencoder (left) fall "
+           "in the holes between its codes and come out as broken strokes more often than the VAE's (right), whose "
+           "KL term packs the codes into the prior.", dict(family="autoencoder", size="16-D latent")),
+    Lesson("Posterior collapse in the beta-VAE", "With beta = 4, 9 of the 16 latent dimensions carry about 0 nats "
+           "(the KL bars): the decoder ignores them, so samples and reconstructions come out blurrier than the "
+           "VAE's.", dict(family="beta-VAE (beta = 4)", size="16-D latent")),
+    Lesson("Linear against slerp interpolation", "A straight line between two 16-D codes cuts through the middle, "
+           "where z is about half as long as at the ends (see the note under the interpolation), so the middle "
+           "frames blur; pick slerp, which keeps the length, to compare.", dict(size="16-D latent", method="linear")),
+))
+OVERVIEW = ("family", "size", "temp", "seed", "index")
 
 
-def _endpoint_inputs(name: str, index: int):
+def _named(fn, parameters: str):
+    """`fn` (deferred, so it takes *args) named in "Use via API" by these parameters."""
+    fn.__signature__ = inspect.Signature([inspect.Parameter(p, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+                                          for p in parameters.split()])
+    return fn
+
+
+ENDS = "a_source a_index a_editor a_upload b_source b_index b_editor b_upload method frames"
+overview = _named(deferred("latent_handlers.overview"), "family size temperature seed index")
+decode_point = _named(deferred("latent_handlers.decode_point"), "family size s1 s2")
+interpolate = _named(deferred("latent_handlers.interpolate"), "family size " + ENDS)
+interpolation_gif = _named(deferred("latent_handlers.interpolation_gif"), "family size " + ENDS)
+arithmetic = _named(deferred("latent_handlers.arithmetic"), "family size a b c")
+draw = deferred("latent_handlers.draw")
+
+
+def _endpoint_inputs(t: Table, name: str):
     with gr.Column(min_width=240):
-        source = checks.Radio(h.SOURCES, value="test digit", label=f"{name} comes from", elem_id=f"latent-src-{name.lower()}")
-        number = checks.Number(index, precision=0, minimum=0, maximum=9999,
-                               label=f"{name}: test digit index (0 to 9,999)")
+        source, number = t.build(f"{name.lower()}_src"), t.build(name.lower())
         editor = checks.ImageEditor(label=f"{name}: draw a digit", type="filepath", canvas_size=(280, 280), sources=(),
-                                brush=gr.Brush(colors=["#000000"], default_size=18), layers=False, height=320,
-                                elem_id=f"latent-editor-{name.lower()}")
+                                    brush=gr.Brush(colors=["#000000"], default_size=18), layers=False, height=320,
+                                    elem_id=f"latent-editor-{name.lower()}")
         upload = gr.File(label=f"{name}: or upload a picture of a digit", file_types=["image"], type="filepath",
                          height=90, elem_id=f"latent-upload-{name.lower()}")
     return source, number, editor, upload
 
 
 def build_tab(demo: gr.Blocks) -> None:
+    t = TABLE
     with gr.Tab("Latent variables", id=TAB_ID, elem_id=f"tab-{TAB_ID}") as tab:
         gr.Markdown(INTRO)
+        t.toolbar()
         with gr.Row():
-            family = checks.Radio(list(h.FAMILIES), value=DEFAULTS["family"], label="Model")
-            size = checks.Radio(list(h.SIZES), value=DEFAULTS["size"], label="Latent size")
-            temp = checks.Slider(0, 3, value=DEFAULTS["temp"], step=0.05, label="Temperature (scale of z)")
-            seed = checks.Number(DEFAULTS["seed"], precision=0, label="Seed (any whole number, used mod 2^32)")
-            index = checks.Number(DEFAULTS["index"], precision=0, minimum=0, maximum=9990,
-                                  label="First test digit to reconstruct (0 to 9,990)")
+            over_in = [t.build(k) for k in OVERVIEW]
         note = gr.Markdown(elem_id="latent-note")
         with gr.Row():
             samples = gr.Image(label="Samples: random z decoded (VAE: z ~ N(0, temperature^2 I); AE: from a Gaussian "
-                               "fitted to its encodings, spread scaled by the temperature)", format="png", elem_id="latent-samples",
-                               height=380)
+                               "fitted to its encodings, spread scaled by the temperature)", format="png",
+                               elem_id="latent-samples", height=380)
             recon = gr.Image(label="Test digits (top) and their reconstructions (bottom)", format="png",
                              elem_id="latent-recon", height=380)
         with gr.Row():
@@ -52,25 +97,22 @@ def build_tab(demo: gr.Blocks) -> None:
             with gr.Column():
                 manifold = gr.Image(label="Decoded manifold over the map (12 x 12 points)", format="png",
                                     elem_id="latent-manifold", height=420)
-                z1 = checks.Slider(-4, 4, value=0, step=0.05,
-                               label="Decode a point: first map coordinate (in standard deviations of the test digits)")
-                z2 = checks.Slider(-4, 4, value=0, step=0.05, label="... and the second map coordinate")
+                z1, z2 = t.build("z1"), t.build("z2")
                 point = gr.Image(label="Decoded point", format="png", height=160, elem_id="latent-point")
         gr.Markdown("#### Interpolation from A to B")
         with gr.Row():
-            a_src, a_idx, a_edit, a_file = _endpoint_inputs("A", DEFAULTS["a"])
-            b_src, b_idx, b_edit, b_file = _endpoint_inputs("B", DEFAULTS["b"])
+            ends = [*_endpoint_inputs(t, "A"), *_endpoint_inputs(t, "B")]
             with gr.Column(min_width=200):
-                method = checks.Radio(["linear", "slerp"], value=DEFAULTS["method"], label="Interpolation")
-                frames = checks.Slider(2, 30, value=DEFAULTS["frames"], step=1, label="Frames")
+                method, frames = t.build("method"), t.build("frames")
                 go = gr.Button("Interpolate", variant="primary", elem_id="latent-interpolate")
+                gif_go = gr.Button("GIF for slides", elem_id="latent-gif-go")
+                gif = gr.File(label="Interpolation as a GIF", elem_id="latent-gif")
         inter_note = gr.Markdown(elem_id="latent-inter-note")
         strip = gr.Image(label="A, the frames, B", format="png", elem_id="latent-strip", height=150)
         animation = gr.Plot(label="Interpolation as an animation", elem_id="latent-animation")
         gr.Markdown("#### Latent arithmetic: decode(z_a - z_b + z_c)")
         with gr.Row():
-            ax, bx, cx = (checks.Number(DEFAULTS[key], precision=0, minimum=0, maximum=9999,
-                                        label=f"{name}: test digit index") for key, name in zip("xyz", "abc"))
+            abc = [t.build(k) for k in "xyz"]
             calc = gr.Button("Compute a - b + c", elem_id="latent-arith-go")
         arith = gr.Image(label="a, b, c (top); their reconstructions and a - b + c (bottom)", format="png",
                          elem_id="latent-arith", height=300)
@@ -80,45 +122,23 @@ def build_tab(demo: gr.Blocks) -> None:
             kl = gr.Plot(label="KL per latent dimension", elem_id="latent-kl")
         compare = gr.Image(label="Random latents: autoencoder (left 4 columns) against VAE (right 4 columns)",
                            format="png", elem_id="latent-compare", height=420)
-    over_in = [family, size, temp, seed, index]
+
+    model = t.widgets("family", "size")
     over_out = [samples, recon, latent_map, manifold, walk, kl, compare, note]
-    gr.on([tab.select] + [c.input for c in over_in], h.overview, over_in, over_out, api_name="latent_overview",
+    inter_in, inter_out = [*model, *ends, method, frames], [strip, animation, latent_map, inter_note]
+    gr.on([tab.select] + [c.input for c in over_in], overview, over_in, over_out, api_name="latent_overview",
           trigger_mode="always_last", concurrency_id="compute")
-    gr.on([z1.input, z2.input], h.decode_point, [family, size, z1, z2], [point, latent_map], api_name="latent_decode",
+    gr.on([z1.input, z2.input], decode_point, [*model, z1, z2], [point, latent_map], api_name="latent_decode",
           trigger_mode="always_last", concurrency_id="compute")
-    inter_in = [family, size, a_src, a_idx, a_edit, a_file, b_src, b_idx, b_edit, b_file, method, frames]
-    gr.on([go.click, method.input, frames.input], h.interpolate, inter_in, [strip, animation, latent_map, inter_note],
-          api_name="latent_interpolate", trigger_mode="always_last", concurrency_id="compute")
-    calc.click(h.arithmetic, [family, size, ax, bx, cx], arith, api_name="latent_arithmetic", concurrency_id="compute")
-    settings = [family, size, temp, seed, index, a_src, a_idx, b_src, b_idx, method, frames, ax, bx, cx]
-    sync_url(tab, TAB_ID, dict(zip(["family", "size", "temp", "seed", "index", "a_src", "a", "b_src", "b", "method",
-                                    "frames", "x", "y", "z"], settings)))
-    demo.load(_restore, None, settings, api_visibility="private").then(
-        _run_if_linked, over_in + inter_in, over_out + [strip, animation, latent_map, inter_note],
-        api_visibility="private", concurrency_id="compute")
+    gr.on([go.click, method.input, frames.input], interpolate, inter_in, inter_out, api_name="latent_interpolate",
+          trigger_mode="always_last", concurrency_id="compute")
+    gif_go.click(interpolation_gif, inter_in, gif, api_name="latent_interpolation_gif", concurrency_id="compute")
+    calc.click(arithmetic, [*model, *abc], arith, api_name="latent_arithmetic", concurrency_id="compute")
+    draw_in, compute = [*over_in, *ends, method, frames], dict(api_visibility="private", concurrency_id="compute")
+    t.link(demo, tab).then(_run_if_linked, draw_in, over_out + inter_out, **compute)
+    t.lessons_run(draw, draw_in, over_out + inter_out, **compute)
 
 
-def _restore(request: gr.Request):
-    q = tab_query(request, TAB_ID)
-    digit = {"kind": int, "bounds": (0, 9999)}
-    return (query_value(q, "family", DEFAULTS["family"], choices=list(h.FAMILIES)),
-            query_value(q, "size", DEFAULTS["size"], choices=list(h.SIZES)),
-            query_value(q, "temp", DEFAULTS["temp"], float, bounds=(0, 3)), query_value(q, "seed", 0, int),
-            query_value(q, "index", 0, int, bounds=(0, 9990)),
-            query_value(q, "a_src", "test digit", choices=h.SOURCES), query_value(q, "a", DEFAULTS["a"], **digit),
-            query_value(q, "b_src", "test digit", choices=h.SOURCES), query_value(q, "b", DEFAULTS["b"], **digit),
-            query_value(q, "method", DEFAULTS["method"], choices=("linear", "slerp")),
-            query_value(q, "frames", DEFAULTS["frames"], int, bounds=(2, 30)),
-            *(query_value(q, k, DEFAULTS[k], **digit) for k in "xyz"))
-
-
-def _run_if_linked(family, size, temp, seed, index, family2, size2, a_src, a_idx, a_edit, a_file, b_src, b_idx,
-                   b_edit, b_file, method, frames, request: gr.Request):
-    """A link to this tab draws at once (an interpolation too, when both ends are test digits)."""
-    if query_value(request.query_params if request else None, "tab", "") != TAB_ID:
-        return (gr.skip(),) * 12
-    over = h.overview(family, size, temp, seed, index)
-    if a_src != "test digit" or b_src != "test digit":
-        return (*over, gr.skip(), gr.skip(), gr.skip(), gr.skip())
-    return (*over, *h.interpolate(family, size, a_src, a_idx, a_edit, a_file, b_src, b_idx, b_edit, b_file, method,
-                                  frames))
+def _run_if_linked(request: gr.Request, *values):
+    """A link to this tab draws at once (the request comes first: Gradio passes it by position)."""
+    return draw(*values) if TABLE.linked(request) else (gr.skip(),) * 12
