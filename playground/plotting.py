@@ -38,6 +38,10 @@ class SlideFigure(go.Figure):
 
     def to_json(self, *args, **kwargs) -> str:
         text = super().to_json(*args, **kwargs).lstrip()  # a JSON object: "{" then at least "data"
+        if self.frames:  # Gradio's Plotly.react drops an animation's frames: they ride in layout.meta, and the
+            figure = json.loads(text)  # page adds them back (playground/ui/view.py), so the play button works
+            figure["layout"]["meta"] = {"gp_frames": figure.pop("frames")}
+            text = json.dumps(figure)
         return '{"config": ' + json.dumps(toolbar_config(self.layout.title.text)) + ", " + text[1:]
 
 

@@ -23,7 +23,8 @@ body.gp-projector .gp-header h1 {font-size: 2.4rem;}
 body.gp-projector .gp-secondary {display: none !important;}
 """
 
-# Applied to each plot once per new figure: lines x2, markers x1.6, fonts up (plotly restyle/relayout).
+# Every half second, each new figure gets its animation frames back, and in projector mode lines x2, markers x1.6
+# and larger fonts (plotly's redraw).
 _JS = """() => {
   const params = new URLSearchParams(window.location.search);
   const on = params.get("view") === "projector";
@@ -32,8 +33,14 @@ _JS = """() => {
     window.__gpProjectorLoop = setInterval(() => {
       const projector = document.body.classList.contains("gp-projector");
       document.querySelectorAll(".js-plotly-plot").forEach((gd) => {
-        if (!window.Plotly && !gd._fullLayout) return;
-        const P = window.Plotly || (gd._context && gd._context._plotly);
+        const lib = window.Plotly;
+        if (!lib || !gd.layout) return;
+        const meta = gd.layout.meta;  // an animation's frames (playground.plotting.SlideFigure): added back once
+        if (meta && meta.gp_frames && gd.__gpFrames !== meta) {
+          gd.__gpFrames = meta;
+          lib.deleteFrames(gd);
+          lib.addFrames(gd, meta.gp_frames);
+        }
         if (!gd.data || gd.__gpScaled === (projector ? gd.data : null)) return;
         if (!projector && !gd.__gpScaled) return;
         const k = projector ? 1 : -1, line = Math.pow(2.0, k), marker = Math.pow(1.6, k);
@@ -46,8 +53,7 @@ _JS = """() => {
         const font = gd.layout.font || {};
         gd.layout.font = Object.assign({}, font, {size: projector ? 22 : undefined});
         gd.__gpScaled = projector ? gd.data : null;
-        const lib = window.Plotly || (gd.__gpLib);
-        if (lib && lib.redraw) lib.redraw(gd); else window.dispatchEvent(new Event("resize"));
+        lib.redraw(gd);
       });
     }, 500);
   }

@@ -96,3 +96,15 @@ def test_projector_view_has_large_text_and_folds_secondary_settings(page, app_ur
     expect(page.get_by_label("Seed", exact=True)).to_be_visible()
     assert page.locator("#tab-density .prose p").first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)") < 20
     assert "view=projector" not in page.url
+
+
+def test_an_animation_reaches_the_page_with_its_frames_and_plays(page, app_url):
+    """Gradio hands plotly only data and layout: the frames ride in layout.meta and the page adds them back."""
+    page.goto(app_url + "/?tab=diffusion")
+    plot = "#diffusion-reverse-plot .js-plotly-plot"
+    page.wait_for_function(f"() => {{ const gd = document.querySelector('{plot}');"
+                           " return gd && gd._transitionData && gd._transitionData._frames.length > 10; }", timeout=90_000)
+    before = page.evaluate(f"() => JSON.stringify(document.querySelector('{plot}').data[0].x.slice(0, 5))")
+    page.locator(f"{plot} .updatemenu-button").first.click()  # ▶ play
+    page.wait_for_function(f"(b) => JSON.stringify(document.querySelector('{plot}').data[0].x.slice(0, 5)) !== b",
+                           arg=before)
