@@ -3,6 +3,7 @@ choices, step, help, whether it is secondary and whether it belongs in the link)
 widgets (which check every value, playground.ui.checks), the link writes and restores it (versioned, so an old lesson
 link keeps working), and the lesson presets set it.
 """
+import inspect
 import json
 import weakref
 from dataclasses import dataclass, field
@@ -151,6 +152,8 @@ class Table:
                 check(args)
                 return fn(*args)
         call.__name__ = getattr(fn, "__name__", "call")
+        call.__signature__ = inspect.signature(fn)  # Gradio names the API's parameters from it
+        call.__annotations__ = dict(getattr(fn, "__annotations__", {}))
         return call
 
     def linked(self, request) -> bool:
