@@ -21,7 +21,7 @@ def build_app() -> gr.Blocks:
             gr.HTML('<h1>Generative Playground</h1>')
             device = gr.Markdown("Device: finding out…", elem_id="device-badge", elem_classes=["gp-device"])
             projector_toggle(demo)
-        demo.load(_device, None, device, api_visibility="private")
+        demo.load(home_tab.device_line, None, device, api_visibility="private")
         with gr.Tabs(elem_id="tabs") as tabs:
             for tab in TABS:
                 tab.build_tab(demo)
@@ -34,13 +34,6 @@ def _select_tab(request: gr.Request):
     this load event answered (a second or two on a busy machine) must stay open, not jump back to Home."""
     tab = query_value(request.query_params if request else None, "tab", None, choices=TAB_IDS)
     return gr.skip() if tab is None else gr.Tabs(selected=tab)
-
-
-def _device() -> str:
-    """The device line, as soon as it is known (finding it imports torch, which the first page does not wait for)."""
-    from playground.device import describe
-
-    return f"Device: {describe()}"
 
 
 def warm_up() -> threading.Thread:

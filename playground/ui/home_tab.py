@@ -59,11 +59,12 @@ def build_tab(demo: gr.Blocks) -> None:
         gr.Markdown("### Models")
         table = gr.Markdown("Checking which models are available…", elem_id="home-models")
     demo.load(models_table, None, table, api_name="home_models")
-    demo.load(_device, None, device, api_visibility="private")
+    demo.load(device_line, None, device, api_visibility="private")
     sync_url(tab, "home", {})
 
 
-def _device() -> str:
-    from playground.device import describe  # imports torch: after the first page
+def device_line() -> str:
+    """The device in words, for the header and this tab (finding it imports torch: after the first page)."""
+    from playground.device import describe
 
     return f"**Device:** {describe()}"
