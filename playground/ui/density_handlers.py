@@ -66,11 +66,10 @@ def estimate(dim, dataset, n, seed, typed, kernel, log10_h, rule, view, show_tru
             h = lab.rule(rule, kernel)
         except BandwidthError as error:
             raise checks.user_error(f"{dict((v, k) for k, v in RULES)[rule]}: {error}") from None
-        bw = TABLE.settings["bw"]  # the rule's h is shown on the slider: kept within it
-        h_shown = min(max(h, 10 ** bw.lo), 10 ** bw.hi)
-        if h_shown != h:
-            notes.append(f"the {rule} rule's h = {h:.3g} is outside the slider, so h = {h_shown:.3g} is used")
-        h = h_shown
+        log_h = TABLE.settings["bw"].clamp(math.log10(h))  # shown on the slider: kept within it
+        if log_h != math.log10(h):
+            notes.append(f"the {rule} rule's h = {h:.3g} is outside the slider, so h = {10 ** log_h:.3g} is used")
+            h = 10 ** log_h
     est = lab.estimate(h, kernel, with_true=bool(show_true))
     title = f"{kernel} kernel, h = {h:.4g}, N = {lab.n:,}"
     if lab.dim == 1:

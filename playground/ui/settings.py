@@ -36,6 +36,10 @@ class Setting:
     hi_by: tuple | None = None  # (other key, {its value: this setting's maximum}): a range set by another setting
     options: dict = field(default_factory=dict)  # passed to the widget as is: elem_id, visible, lines, ...
 
+    def clamp(self, value: float) -> float:
+        """A computed value (not an input) kept within this setting's bounds, e.g. to show it on the slider."""
+        return min(max(value, self.lo), self.hi)
+
     def widget(self, **overrides):
         kw = dict(label=self.label, value=self.default, info=self.help, **self.options)
         if self.secondary:
