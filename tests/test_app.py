@@ -151,6 +151,17 @@ def test_diffusion_forward_on_a_shape_and_a_digit(client):
         client.predict("MNIST digit", "moons", 10_000, 10, 0, api_name="/diffusion_forward")
 
 
+def test_gifs_for_slides_of_the_paths_and_the_reverse_process(client):
+    from PIL import Image
+
+    for api_name, args, size in (("/flow_matching_gif", ("moons", 3, "euler", 50, 0), (960, 480)),
+                                 ("/diffusion_reverse_gif", ("moons", "ddim", 3, 0.0, 50, 0, 100), (640, 640))):
+        with Image.open(client.predict(*args, api_name=api_name)) as gif:
+            assert (gif.format, gif.size, gif.n_frames) == ("GIF", size, 4), api_name  # steps + 1 frames
+    with pytest.raises(AppError, match="Steps must be a whole number from 1 to 500 with sampler 'euler'"):
+        client.predict("moons", "euler", 600, 0.0, 50, 0, 100, api_name="/diffusion_reverse_gif")
+
+
 @pytest.mark.parametrize("sampler", ["ddpm", "ddim", "dpm++", "euler", "euler-ancestral"])
 def test_diffusion_reverse_with_every_sampler(client, sampler):
     fig = client.predict("moons", sampler, 8, 0.5, 200, 0, 100, api_name="/diffusion_reverse")
@@ -231,7 +242,7 @@ def test_diffusion_digits_unconditional_are_not_judged_against_labels(client):
     (dict(batch=500), "How many digits must be a whole number from 1 to 64"),
     (dict(label="11"), "Digit to draw: choose one of random, 0, 1"),
     (dict(sampler="heun"), "Digit sampler: choose one of"),
-    (dict(seed=2 ** 70), "Seed"),
+    (dict(seed=1.5), "Sampling seed must be a whole number"),
     (dict(model="mnist-diffusion-huge"), "Digit model: choose one of"),
 ])
 def test_diffusion_digits_bad_input(client, args, message):
