@@ -1,5 +1,6 @@
 """The Inverse problems tab through gradio_client (the `client` fixture in conftest.py): a painted mask and an
-upload restored by DDNM, RePaint and the PixelCNN, colourization and super-resolution, and bad input."""
+upload restored by DDNM, RePaint and the PixelCNN, colourization and super-resolution, the run as a GIF for slides,
+and bad input."""
 import numpy as np
 import pytest
 from gradio_client import handle_file
@@ -89,3 +90,16 @@ def test_inverse_refuses_a_missing_test_image_and_an_offline_hub_prior(client):
         client.predict(CIFAR, n, None, api_name="/inv_load")
     with pytest.raises(AppError, match="needs the Hugging Face Hub"):
         _run(client, "CIFAR-10 DDPM from the Hub (google/ddpm-cifar10-32)", 0, None, None, task="Colourization")
+
+
+def test_the_run_as_a_gif_for_slides(client):
+    from playground import export, rasterize
+    from playground.ui.inverse_handlers import GIF_WIDTH
+
+    args = dict(DEFAULT, region="left half", k=2, steps=10)
+    path = client.predict(MNIST, 23, None, None, *args.values(), api_name="/inv_restore_gif")
+    with Image.open(path) as gif:
+        assert gif.format == "GIF" and gif.n_frames == 11  # DDNM's estimate before each of the 10 steps, and the end
+        grid = 2 * 28 + 1  # two samples side by side, a 1-pixel gap
+        scale = -(-GIF_WIDTH // grid)
+        assert gif.size == (grid * scale, 28 * scale + export.LABEL + rasterize.FOOTER)
