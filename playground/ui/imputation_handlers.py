@@ -3,12 +3,13 @@ gaps, impute it with up to five methods, and show the completed table, the obser
 pooled statistics with their intervals against the truth. The table itself (typed or edited) is checked here."""
 import time
 
+import gradio as gr
 import numpy as np
 import pandas as pd
 
 from playground.tasks import imputation, rubin
 from playground.ui import checks
-from playground.ui.imputation_tab import column_pickers
+from playground.ui.imputation_tab import column_pickers, pick_columns
 
 
 def make_table(table, mechanism, rate, seed, x, y):
@@ -95,3 +96,19 @@ def view(state, x, y, shown):
             {"headers": rubin.HEADERS, "data": rubin.summary_rows(pooled, true_values)},
             rubin.forest_figure(pooled, true_values, "Estimates and 95% intervals" +
                                 (" (red dashed line: the truth)" if truth is not None else "")), note)
+
+
+def make_and_impute(table, mech, rate, seed, x, y, methods, m, k, shown):
+    """Generator, for a lesson, a link or a first visit: the table first, when Impute becomes available (pressed
+    earlier it would find no table), then its imputation."""
+    made = make_table(table, mech, rate, seed, x, y)
+    yield (*made, *(gr.skip(),) * 6, gr.Button(interactive=True))
+    x, y = pick_columns(table, x, y)
+    yield (*(gr.skip(),) * 5, *impute(made[0], made[1], methods, m, k, x, y, shown, seed), gr.skip())
+
+
+def reimpute(frame, truth, methods, m, k, x, y, shown, seed):
+    """A method or m or K changed: impute again, once there is a table (before, the opening table is on its way)."""
+    if frame is None or frame.empty:
+        return (gr.skip(),) * 6
+    return impute(frame, truth, methods, m, k, x, y, shown, seed)

@@ -75,6 +75,8 @@ def _named(fn, parameters: str):
 make_table = _named(deferred("imputation_handlers.make_table"), "table mechanism rate seed x y")
 impute = _named(deferred("imputation_handlers.impute"), "frame truth methods m k x y shown seed")
 view = _named(deferred("imputation_handlers.view"), "state x y shown")
+make_and_impute = deferred("imputation_handlers.make_and_impute", stream=True)  # a lesson, a link, a first visit
+reimpute = deferred("imputation_handlers.reimpute")
 
 
 def build_tab(demo: gr.Blocks) -> None:
@@ -113,7 +115,7 @@ def build_tab(demo: gr.Blocks) -> None:
     making.success(impute, imp_in, view_out + [results], **compute)
     go.click(impute, imp_in, view_out + [results], api_name="imp_impute", trigger_mode="always_last",
              concurrency_id="compute")
-    gr.on([methods.input, m.input, k.input], _reimpute, imp_in, view_out + [results], trigger_mode="always_last",
+    gr.on([methods.input, m.input, k.input], reimpute, imp_in, view_out + [results], trigger_mode="always_last",
           **compute)
     gr.on([x.input, y.input, shown.input], view, [results, x, y, shown], view_out, api_name="imp_view",
           trigger_mode="always_last")
@@ -121,15 +123,6 @@ def build_tab(demo: gr.Blocks) -> None:
     tab.select(_first_visit, [results] + opening_in, opening_out, **compute)
     t.link(demo, tab).then(_run_if_linked, opening_in, opening_out, **compute)
     t.lessons_run(make_and_impute, opening_in, opening_out, **compute)
-
-
-def make_and_impute(table, mech, rate, seed, x, y, methods, m, k, shown):
-    """Generator: the table first, when Impute becomes available (pressed earlier it would find no table), then
-    its imputation. A lesson runs this."""
-    made = make_table(table, mech, rate, seed, x, y)
-    yield (*made, *(gr.skip(),) * 6, gr.Button(interactive=True))
-    x, y = pick_columns(table, x, y)
-    yield (*(gr.skip(),) * 5, *impute(made[0], made[1], methods, m, k, x, y, shown, seed), gr.skip())
 
 
 def _run_if_linked(request: gr.Request, *values):
@@ -148,10 +141,3 @@ def _first_visit(results, table, mech, rate, seed, x, y, methods, m, k, shown, r
         yield (gr.skip(),) * 12
         return
     yield from make_and_impute(table, mech, rate, seed, x, y, methods, m, k, shown)
-
-
-def _reimpute(frame, truth, methods, m, k, x, y, shown, seed):
-    """A method or m or K changed: impute again, once there is a table (before, the opening table is on its way)."""
-    if frame is None or frame.empty:
-        return (gr.skip(),) * 6
-    return impute(frame, truth, methods, m, k, x, y, shown, seed)
