@@ -1,8 +1,6 @@
 """Imputation lab tab: a table with gaps (a textbook-style example or scikit-learn's diabetes data masked MCAR,
 MAR or MNAR), filled by mean, regression, stochastic regression and multiple imputation from a Gaussian mixture
 or a MIWAE, with the bias and Rubin's-rules intervals of downstream statistics. Handlers: imputation_handlers.py."""
-import inspect
-
 import gradio as gr
 
 from playground.ui import checks
@@ -65,17 +63,10 @@ def column_pickers(table: str, x, y):
     return gr.Dropdown(choices=list(COLUMNS[table]), value=x), gr.Dropdown(choices=list(COLUMNS[table]), value=y)
 
 
-def _named(fn, parameters: str):
-    """`fn` (deferred, so it takes *args) named in "Use via API" by these parameters."""
-    fn.__signature__ = inspect.Signature([inspect.Parameter(p, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-                                          for p in parameters.split()])
-    return fn
-
-
-make_table = _named(deferred("imputation_handlers.make_table"), "table mechanism rate seed x y")
-impute = _named(deferred("imputation_handlers.impute"), "frame truth methods m k x y shown seed")
-view = _named(deferred("imputation_handlers.view"), "state x y shown")
-make_and_impute = deferred("imputation_handlers.make_and_impute", stream=True)  # a lesson, a link, a first visit
+make_table = deferred("imputation_handlers.make_table")
+impute = deferred("imputation_handlers.impute")
+view = deferred("imputation_handlers.view")
+make_and_impute = deferred("imputation_handlers.make_and_impute")  # a lesson, a link, a first visit
 reimpute = deferred("imputation_handlers.reimpute")
 
 

@@ -1,8 +1,6 @@
 """Latent variables tab: AE vs VAE vs beta-VAE on MNIST. Prior samples with a temperature, reconstructions, the latent
 map with its decoded manifold, interpolation between test digits or your own drawings (and as a GIF), latent arithmetic,
 traversals, KL per dimension, and AE against VAE. Thin wiring: the handlers live in latent_handlers.py."""
-import inspect
-
 import gradio as gr
 
 from playground import registry
@@ -49,21 +47,11 @@ TABLE = Table(TAB_ID, [
            "frames blur; pick slerp, which keeps the length, to compare.", dict(size="16-D latent", method="linear")),
 ))
 OVERVIEW = ("family", "size", "temp", "seed", "index")
-
-
-def _named(fn, parameters: str):
-    """`fn` (deferred, so it takes *args) named in "Use via API" by these parameters."""
-    fn.__signature__ = inspect.Signature([inspect.Parameter(p, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-                                          for p in parameters.split()])
-    return fn
-
-
-ENDS = "a_source a_index a_editor a_upload b_source b_index b_editor b_upload method frames"
-overview = _named(deferred("latent_handlers.overview"), "family size temperature seed index")
-decode_point = _named(deferred("latent_handlers.decode_point"), "family size s1 s2")
-interpolate = _named(deferred("latent_handlers.interpolate"), "family size " + ENDS)
-interpolation_gif = _named(deferred("latent_handlers.interpolation_gif"), "family size " + ENDS)
-arithmetic = _named(deferred("latent_handlers.arithmetic"), "family size a b c")
+overview = deferred("latent_handlers.overview")
+decode_point = deferred("latent_handlers.decode_point")
+interpolate = deferred("latent_handlers.interpolate")
+interpolation_gif = deferred("latent_handlers.interpolation_gif")
+arithmetic = deferred("latent_handlers.arithmetic")
 draw = deferred("latent_handlers.draw")
 
 
