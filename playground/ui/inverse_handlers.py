@@ -96,10 +96,12 @@ def _prepare(prior, index, upload, editor, task, region, factor, method, k, step
     if method == lab.METHODS[2]:
         x = (x >= 0.5).float()  # the PixelCNN models binary digits: its truth is the binarized digit
     knobs = {key: s[key] for key in ("method", "k", "steps", "label", "guidance", "eta", "jump", "resample", "seed")}
-    return s, x, where, holes, _errors_clear(lab.restore_stream(prior, task, x, holes, s["factor"], **knobs))
+    return s, x, where, holes, _as_user_errors(lab.restore_stream(prior, task, x, holes, s["factor"], **knobs))
 
 
-def _errors_clear(stream):
+def _as_user_errors(stream):
+    """The lab's stream; its ValueError or HubUnavailable (a wrong combination, an offline hub model) goes to the
+    user."""
     try:
         yield from stream
     except (ValueError, HubUnavailable) as error:

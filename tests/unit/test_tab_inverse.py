@@ -32,7 +32,8 @@ def lesson(name: str):
     first, *_, last = run(*(values[k] for k in ORDER))
     truth, observed, samples, mean, spread, scores, status, _ = last
     upload = first[-1]  # cleared by the first frame
-    return samples, mean, np.asarray(spread.data[0].z), {row[0]: row[1:] for row in scores.values.tolist()}, status, upload
+    rows = {row[0]: row[1:] for row in scores.values.tolist()}
+    return samples, mean, np.asarray(spread.data[0].z), rows, status, upload
 
 
 def cells(grid: np.ndarray, n: int, side: int, scale: int = 4, cols: int = 8) -> np.ndarray:
