@@ -15,8 +15,9 @@ PUBLIC = ["ar_complete", "ar_digits", "ar_digits_gif", "ar_generate", "ar_load_d
           "density_add_point", "density_bandwidth", "density_curse", "density_upload", "diffusion_digits",
           "diffusion_digits_gif", "diffusion_forward", "diffusion_reverse", "diffusion_reverse_gif", "flow_matching",
           "flow_matching_gif", "home_models", "imp_impute", "imp_make_table", "imp_view", "inv_load", "inv_restore",
-          "joint_categorical", "joint_counts", "joint_gmm", "joint_gmm_animation", "joint_gmm_gif", "joint_pixel_models",
-          "latent_arithmetic", "latent_decode", "latent_interpolate", "latent_interpolation_gif", "latent_overview"]
+          "inv_restore_gif", "joint_categorical", "joint_counts", "joint_gmm", "joint_gmm_animation", "joint_gmm_gif",
+          "joint_pixel_models", "latent_arithmetic", "latent_decode", "latent_interpolate", "latent_interpolation_gif",
+          "latent_overview"]
 DENSITY = ["1-D", "bimodal mixture", 1000, 0, "", "gaussian", -0.5, "silverman", "heatmap", True]
 
 

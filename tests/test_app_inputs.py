@@ -85,7 +85,8 @@ def _settings(demo):
     for name, fn in _public(demo).items():
         for i, block in enumerate(fn.inputs):
             if id(block) in declared:
-                found.append((name, i))
+                if not isinstance(block, gr.Textbox):  # free text (typed data) has no range; its handler parses it
+                    found.append((name, i))
             elif isinstance(block, CHECKED_KINDS) and not isinstance(block, gr.ImageEditor):
                 assert isinstance(block, gr.Dataframe) or str(block.elem_id).endswith(("-x", "-y")), \
                     f"{name}: '{block.label}' is a setting outside its tab's settings table"
