@@ -2,8 +2,6 @@
 and a character-level GPT-2 writing text with temperature, top-k and top-p while the next-token
 distribution is drawn: what the filters keep and cut, its entropy and the nucleus size.
 Thin wiring: the handlers live in autoregressive_handlers.py."""
-import inspect
-
 import gradio as gr
 
 from playground.registry import names_with
@@ -64,21 +62,10 @@ def _top_k_within(model: str, top_k: int):
     return gr.Slider(maximum=top, value=min(top_k, top))
 
 
-def _api(fn, parameters: str):
-    """`fn` named in "Use via API" by these parameters (deferred and checked calls take *args)."""
-    fn.__signature__ = inspect.Signature([inspect.Parameter(p, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-                                          for p in parameters.split()])
-    return fn
-
-
-_h = "autoregressive_handlers."
-sample_digits = _api(deferred(_h + "sample_digits", stream=True), "label temperature n seed")
-digits_gif = _api(deferred(_h + "digits_gif"), "label temperature n seed")
-load_digit = _api(deferred(_h + "load_digit"), "index")
-complete = _api(deferred(_h + "complete", stream=True), "index editor region model k label temperature seed")
-generate = deferred(_h + "generate", stream=True)
-write_text = _api(TABLE.checked(generate, list(TEXT), stream=True), "name prompt temperature top_k top_p length seed")
-next_token = _api(deferred(_h + "next_token"), "name prompt current temperature top_k top_p seed")
+sample_digits, digits_gif, load_digit, complete, generate, next_token = (
+    deferred(f"autoregressive_handlers.{name}") for name in ("sample_digits", "digits_gif", "load_digit", "complete",
+                                                              "generate", "next_token"))
+write_text = TABLE.checked(generate, list(TEXT), stream=True)  # top-k, checked against the model; lessons run it too
 
 
 def build_tab(demo: gr.Blocks) -> None:
@@ -116,7 +103,7 @@ def build_tab(demo: gr.Blocks) -> None:
                 with gr.Row():
                     given = gr.Image(label="Given (red: to fill)", format="png", interactive=False, elem_id="ar-given")
                     completions = gr.Image(label="Completions", format="png", interactive=False,
-                                           elem_id="ar-completions")
+                                           elem_id="ar-completions", elem_classes=["gp-frame"])
         gr.Markdown("#### Text, one token at a time")
         with gr.Row():
             with gr.Column(scale=1, min_width=300):
@@ -143,10 +130,10 @@ def build_tab(demo: gr.Blocks) -> None:
     # The chosen token comes from the backend, which refuses a top-k beyond the model's vocabulary.
     one.click(next_token, [t["model"], t["prompt"], output, *t.widgets("temp", "top_k", "top_p", "seed")], text_out,
               api_name="ar_next_token", concurrency_id="compute")
-    stop.click(None, None, None, cancels=[write])
     t.link(demo, tab).then(_editor_on_load, index, editor, api_visibility="private").then(
         _text_if_linked, text_in, text_out, api_visibility="private", concurrency_id="compute")
-    t.lessons_run(write_text, text_in, text_out, concurrency_id="compute")
+    lesson = t.lessons_run(write_text, text_in, text_out, concurrency_id="compute")
+    stop.click(None, None, None, cancels=[write, lesson])
 
 
 def _editor_on_load(index):

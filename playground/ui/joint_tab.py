@@ -1,8 +1,6 @@
 """Joint distributions tab: Bernoulli and categorical sampling, why a joint over many binary variables needs
 an assumption (2^n - 1 against 2n - 1 against n parameters), three binary-image models side by side, and a
 Gaussian mixture fitted by EM, one iteration at a time. Thin wiring: the handlers live in joint_handlers.py."""
-import inspect
-
 import gradio as gr
 
 from playground.toydata import TOY_2D
@@ -36,37 +34,28 @@ TABLE = Table(TAB_ID, [
             hi_by=("iters", {i: i for i in range(1, 201)})),  # the last step is the last iteration
     Setting("samples", "slider", "Samples from the fit", 0, lo=0, hi=2000, step=50),
 ], lessons=(
-    Lesson("EM from a bad start", "From this start EM settles for good in a poor local optimum: one component "
-           "covers two clusters at each of two places while three share two others, and the log-likelihood stays at "
-           "-1.96 nats per point where initialisation seed 0 reaches -1.66 (step back to watch it get stuck).",
+    Lesson("EM from a bad start", "From this start EM settles in a poor local optimum: two components each cover "
+           "two clusters while two other clusters are split in two, and the log-likelihood stays at -1.96 nats per "
+           "point where initialisation seed 0 reaches -1.66.",
            dict(gseed=103, iters=100, step=100)),
     Lesson("K too large", "Ten components for three clusters: EM cuts the clusters into pieces, some holding 3% of "
            "the points, yet the log-likelihood rises only from -2.571 (K = 3) to -2.560 and BIC gets worse.",
            dict(data="gaussian mixture", k=10, iters=100, step=100)),
-), adjust=lambda v: dict(step=_step_within(v["iters"], v["step"])))
+), adjust=lambda v: dict(step=gr.Slider(maximum=v["iters"], value=min(v["step"], v["iters"]))))  # the last step
 FIT = ("data", "points", "k", "cov", "iters", "gseed")  # what the EM history depends on
 GMM = (*FIT, "step", "samples")
 
 
 def _step_within(iterations: int, step: int):
-    """The step slider ends at the last iteration; the step stays where it was while it still exists."""
-    return gr.Slider(maximum=iterations, value=min(step, iterations))
+    """The iterations moved: the step slider ends at the last one. Its value is set only when past the end, so this
+    never overwrites a step chosen meanwhile."""
+    return gr.Slider(maximum=iterations, value=iterations) if step > iterations else gr.Slider(maximum=iterations)
 
 
-def _api(fn, parameters: str):
-    """`fn` named in "Use via API" by these parameters (deferred and checked calls take *args)."""
-    fn.__signature__ = inspect.Signature([inspect.Parameter(p, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-                                          for p in parameters.split()])
-    return fn
-
-
-categorical = _api(deferred("joint_handlers.categorical"), "text n seed")
-joint_counts = _api(deferred("joint_handlers.joint_counts"), "n")
-pixel_models = _api(deferred("joint_handlers.pixel_models"), "temperature seed")
-gmm_step = deferred("joint_handlers.gmm_step")
-gmm = _api(TABLE.checked(gmm_step, list(GMM)), "dataset n k covariance iterations seed step samples")  # lessons too
-gmm_animation = _api(deferred("joint_handlers.gmm_animation"), "dataset n k covariance iterations seed")
-gmm_gif = _api(deferred("joint_handlers.gmm_gif"), "dataset n k covariance iterations seed")
+categorical, joint_counts, pixel_models, gmm_step, gmm_animation, gmm_gif = (
+    deferred(f"joint_handlers.{name}") for name in ("categorical", "joint_counts", "pixel_models", "gmm_step",
+                                                     "gmm_animation", "gmm_gif"))
+gmm = TABLE.checked(gmm_step, list(GMM))  # the step, checked against the iterations; the lessons run it too
 
 
 def build_tab(demo: gr.Blocks) -> None:

@@ -31,6 +31,7 @@ def test_em_from_a_bad_start_ends_in_a_worse_local_optimum():
     assert ll == pytest.approx(-1.961, abs=0.005) and good == pytest.approx(-1.655, abs=0.005)
     assert abs(ll - stuck) < 0.001
     assert sum(w > 0.2 for w in weights) == 2  # two components, each on two of the eight clusters (1/8 each)
+    assert sum(w < 0.1 for w in weights) == 4  # and two clusters, each split between two components
 
 
 def test_too_many_components_barely_raise_the_likelihood():
