@@ -133,15 +133,17 @@ def lesson(name: str, *values):
     yield from _pictures(dict(zip(TABLE.settings, values)), "w" in TABLE.lessons[name].values)
 
 
-def linked(with_digits: bool, *values):
-    """A link's pictures: the 2-D processes, then its digits when it sets them, unless that is a long job."""
+def linked(*values):
+    """A link's pictures: the 2-D processes, then the digits when the link changes their settings (a link about
+    the 2-D processes leaves them to the button), unless that is a long job."""
     v = dict(zip(TABLE.settings, values))
-    if with_digits and v["dsteps"] * v["batch"] > LINK_BUDGET:
+    digits = any(v[k] != TABLE.settings[k].default for k in DIGITS)
+    if digits and v["dsteps"] * v["batch"] > LINK_BUDGET:
         yield from _pictures(v, False)
         yield (*(gr.skip(),) * 7, f"Settings restored from the link: {v['dsteps']} steps for {v['batch']} digits is a "
                                   "long run, so press **Generate digits** to start it.", gr.skip(), gr.skip())
         return
-    yield from _pictures(v, with_digits)
+    yield from _pictures(v, digits)
 
 
 def _pictures(v: dict, digits: bool):

@@ -108,11 +108,12 @@ def build_tab(demo: gr.Blocks) -> None:
                 gr.Markdown("Left, **x_t** (what the sampler holds); right, the **predicted x_0** (its guess). Below, "
                             "the samples (digit asked -> digit the classifier reads; green when they agree) and the "
                             "first sample's trajectory (x_t above predicted x_0, noise to digit).")
-                # gp-frame, a fixed height and no label over the picture: every row of a grid shows, streamed or not
-                shown = dict(format="png", show_label=False, buttons=["download"], elem_classes=["gp-frame"])
+                # No label over a picture (it hid the first row); the streamed frames: gp-frame in a box of fixed height
+                shown = dict(format="png", show_label=False, buttons=["download"])
+                frame = dict(shown, height=320, elem_classes=["gp-frame"])
                 with gr.Row():
-                    xt_frame = gr.Image(label="x_t (what the sampler holds)", elem_id="digits-xt", height=320, **shown)
-                    x0_frame = gr.Image(label="predicted x_0 (its guess)", elem_id="digits-x0", height=320, **shown)
+                    xt_frame = gr.Image(label="x_t (what the sampler holds)", elem_id="digits-xt", **frame)
+                    x0_frame = gr.Image(label="predicted x_0 (its guess)", elem_id="digits-x0", **frame)
                 samples = gr.Image(label="Samples read back by the classifier", elem_id="digits-samples", **shown)
                 strip = gr.Image(label="The first sample's trajectory", elem_id="digits-strip", height=160, **shown)
     rev_in, settings = t.widgets(*REVERSE), list(t.built.values())
@@ -135,5 +136,5 @@ def build_tab(demo: gr.Blocks) -> None:
 
 
 def _if_linked(request: gr.Request, *values):
-    """A link to this tab draws at once, its digits too when it sets them; else nothing runs until the tab opens."""
-    yield from linked("dsteps" in request.query_params, *values) if TABLE.linked(request) else [(gr.skip(),) * 10]
+    """A link to this tab draws at once (diffusion_handlers.linked); otherwise nothing runs until the tab opens."""
+    yield from linked(*values) if TABLE.linked(request) else [(gr.skip(),) * 10]

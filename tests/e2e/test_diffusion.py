@@ -1,13 +1,23 @@
 """The Diffusion tab in a real browser: a link restores every section; the sampler and steps redraw; the
-MNIST sampler streams frames and ends with read-back samples."""
+MNIST sampler streams frames and ends with read-back samples; each lesson's link restores its widgets, and picking a
+guidance lesson draws the 2-D processes, streams the digits and writes the link."""
 import re
+from urllib.parse import urlencode
 
 import pytest
 from playwright.sync_api import expect
 
+from playground.ui.diffusion_tab import TABLE
+
 pytestmark = pytest.mark.e2e
 
 TOAST = "[data-testid='toast-body']"
+
+
+def expect_picture(page, box: str) -> None:
+    """The picture in `box` shows once it is scrolled into view (pictures load lazily, as they come near it)."""
+    page.locator(box).scroll_into_view_if_needed()
+    expect(page.locator(f"{box} img")).to_be_visible()
 
 
 def title(page, plot: str) -> str:
@@ -52,7 +62,7 @@ def test_digits_link_restores_then_a_new_sampler_streams_frames(page, app_url):
     expect(status).to_contain_text("6 euler steps", timeout=90_000)  # the link sampled its digits
     expect(status).to_contain_text("this few steps")
     expect(status).to_contain_text("of 4")
-    expect(page.locator("#digits-samples img")).to_be_visible()
+    expect_picture(page, "#digits-samples")
 
     page.evaluate(WATCH_STATUS)
     digits.get_by_role("radio", name="ddim", exact=True).check()
@@ -63,10 +73,55 @@ def test_digits_link_restores_then_a_new_sampler_streams_frames(page, app_url):
     expect(status).to_contain_text("120 ddim steps", timeout=120_000)
     frames = [s for s in page.evaluate("window.__statuses") if "Step " in s]
     assert len(frames) >= 3, frames  # x_t and the predicted x_0 streamed in before the end
-    expect(page.locator("#digits-xt img")).to_be_visible()
-    expect(page.locator("#digits-strip img")).to_be_visible()
-    expect(page.locator("#digits-samples img")).to_be_visible()
+    for box in ("#digits-xt", "#digits-strip", "#digits-samples"):
+        expect_picture(page, box)
     expect(page).to_have_url(re.compile(r"[?&]dsteps=120(&|$)"))
     expect(page).to_have_url(re.compile(r"[?&]dsampler=ddim(&|$)"))
+    expect(page.locator(TOAST)).to_have_count(0)
+    assert not page.js_errors, page.js_errors
+
+
+def lesson_link(table, name: str) -> str:
+    """The link a lesson writes: `?tab=<id>&v=<version>` and every linked setting's value."""
+    values = table.values(name)
+    return "/?" + urlencode({"tab": table.tab_id, "v": table.version,
+                             **{k: v for k, v in values.items() if table.settings[k].linked}})
+
+
+def expect_widgets(page, table, values: dict) -> None:
+    """Every linked setting's widget shows `values`, found by role and label as a user sees it (radios within their
+    group: the 2-D and the digit samplers offer the same names)."""
+    panel = page.locator(f"#tab-{table.tab_id}")
+    for key, setting in table.settings.items():
+        value = values[key]
+        if setting.kind == "slider":
+            box = panel.get_by_role("spinbutton", name=f"number input for {setting.label}", exact=True)
+            expect(box).to_have_value(f"{value:g}")
+        elif setting.kind == "radio":
+            group = page.locator(f"#{setting.options['elem_id']}") if "elem_id" in setting.options else panel
+            expect(group.get_by_role("radio", name=str(value), exact=True)).to_be_checked()
+        else:  # number boxes and dropdowns
+            expect(panel.get_by_label(setting.label, exact=True)).to_have_value(str(value))
+
+
+def test_lesson_links_restore_their_widgets_then_a_guidance_lesson_streams_and_writes_the_link(page, app_url):
+    for name in TABLE.lessons:  # the last link (w = 10) samples its eight digits on opening
+        page.goto(app_url + lesson_link(TABLE, name))
+        expect(page.get_by_role("tab", name="Diffusion", exact=True)).to_have_attribute("aria-selected", "true")
+        expect_widgets(page, TABLE, TABLE.values(name))
+    status = page.locator("#digits-status")
+    expect(status).to_contain_text("at guidance 10", timeout=90_000)
+
+    page.evaluate(WATCH_STATUS)
+    page.locator("#diffusion-lesson input").click()
+    page.get_by_role("option", name="Guidance 0: unconditional", exact=True).click()
+    expect(page.locator("#diffusion-lesson-note")).to_contain_text("w = 0 samples the unconditional model")
+    expect(status).to_contain_text("at guidance 0", timeout=90_000)
+    assert any("Step " in s for s in page.evaluate("window.__statuses")), "no frame streamed"
+    expect(status).to_contain_text("unconditional model")
+    expect_picture(page, "#digits-samples")
+    expect(page.locator("#diffusion-reverse-plot .gtitle")).to_contain_text("sliced Wasserstein to data")
+    for pair in ("w=0", "dsteps=20", "batch=8", "label=3", "v=1"):
+        expect(page).to_have_url(re.compile(r"[?&]" + re.escape(pair) + r"(&|$)"))
     expect(page.locator(TOAST)).to_have_count(0)
     assert not page.js_errors, page.js_errors

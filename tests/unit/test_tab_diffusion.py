@@ -48,6 +48,13 @@ def test_a_link_past_the_samplers_limit_gets_its_most_steps():
     assert fixed == {"steps": 500, "dsteps": 40}
 
 
+def test_a_link_samples_digits_only_when_it_changes_their_settings_and_not_a_long_run():
+    about_2d = list(handlers.linked(*TABLE.values("Too few steps fail").values()))
+    assert len(about_2d) == 1 and about_2d[0][4] is not None  # the 2-D pictures alone
+    long_run = list(handlers.linked(*TABLE.values("Too few steps fail", dsteps=1000, batch=64).values()))
+    assert "press **Generate digits** to start it" in long_run[-1][7]
+
+
 def test_lessons_set_checked_values_in_the_widget_order():
     for lesson in TABLE.lessons.values():
         values = TABLE.values(lesson.name)
