@@ -158,7 +158,7 @@ def test_gifs_for_slides_of_the_paths_and_the_reverse_process(client):
                                  ("/diffusion_reverse_gif", ("moons", "ddim", 3, 0.0, 50, 0, 100), (640, 640))):
         with Image.open(client.predict(*args, api_name=api_name)) as gif:
             assert (gif.format, gif.size, gif.n_frames) == ("GIF", size, 4), api_name  # steps + 1 frames
-    with pytest.raises(AppError, match="Steps must be a whole number from 1 to 500 with sampler 'euler'"):
+    with pytest.raises(AppError, match="Steps must be a whole number from 1 to 500 when Sampler is 'euler'"):
         client.predict("moons", "euler", 600, 0.0, 50, 0, 100, api_name="/diffusion_reverse_gif")
 
 

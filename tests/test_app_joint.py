@@ -31,7 +31,7 @@ def test_joint_gmm_steps_and_animation(client):
     assert client.predict("moons", 300, 3, "full", 10, 1, api_name="/joint_gmm_animation")
     with pytest.raises(AppError, match="Covariance type: choose one of full"):
         client.predict("moons", 300, 3, "weird", 10, 1, 0, 0, api_name="/joint_gmm")
-    with pytest.raises(AppError, match=r"Show EM step must be a whole number from 0 to 10 with iters 10 \(got 11\)"):
+    with pytest.raises(AppError, match=r"Show EM step must be a whole number from 0 to 10 when EM iterations is 10 \(got 11\)"):
         client.predict("moons", 300, 3, "full", 10, 1, 11, 0, api_name="/joint_gmm")
 
 

@@ -87,7 +87,7 @@ def test_a_range_one_setting_sets_for_another_is_checked(demo):
         table.build("kind"), table.build("steps")
     run = table.checked(lambda kind, steps: steps, ["kind", "steps"])
     assert run("a", 10) == 10 and run("b", 100) == 100
-    with pytest.raises(gr.Error, match="Steps must be a whole number from 1 to 10 with kind 'a' \\(got 11\\)"):
+    with pytest.raises(gr.Error, match="Steps must be a whole number from 1 to 10 when Kind is 'a' \\(got 11\\)"):
         run("a", 11)
 
 

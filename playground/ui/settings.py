@@ -143,9 +143,9 @@ class Table:
                 hi = limits.get(args[keys.index(other)], setting.hi)
                 if args[i] > hi:
                     what = "a whole number" if setting.whole or setting.step == 1 else "a number"
-                    raise checks.user_error(f"{checks.setting_name(self.built[setting.key])} must be {what} from "
-                                            f"{setting.lo:g} to {hi:g} with {other} {args[keys.index(other)]!r} "
-                                            f"(got {args[i]!r}).")
+                    name, by = checks.setting_name(self.built[setting.key]), checks.setting_name(self.built[other])
+                    raise checks.user_error(f"{name} must be {what} from {setting.lo:g} to {hi:g} when {by} is "
+                                            f"{args[keys.index(other)]!r} (got {args[i]!r}).")
 
         if stream:
             def call(*args):
