@@ -56,7 +56,7 @@ def test_autoregressive_text_streams_with_the_distribution(client):
     (dict(prompt="x" * 3000), "greater than maximum|2,000|too long"),
     (dict(temp=9.0), "greater than maximum|Temperature"),
     (dict(top_p=0.0), "less than minimum|Top-p"),
-    (dict(top_k=80), r"Top-k must be a whole number from 0 to 65 with model 'shakespeare-char-gpt' \(got 80\)"),
+    (dict(top_k=80), r"Top-k must be a whole number from 0 to 65 when Text model is 'shakespeare-char-gpt' \(got 80\)"),
     (dict(model="gpt2"), "Hugging Face Hub"),
 ])
 def test_autoregressive_text_bad_input(client, changes, message):

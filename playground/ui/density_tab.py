@@ -53,17 +53,18 @@ TABLE = Table(TAB_ID, [
            "FFT, so moving the bandwidth costs milliseconds.", dict(n=1_000_000, rule="manual", bw=-1.0)),
     Lesson("The curse of dimensionality", "Open the accordion below: with the same N, KDE beats a plain Gaussian in "
            "1-D but loses as the dimension grows, because the data thin out exponentially.", dict(curse_n=1000)),
-), adjust=lambda v: _fit_dimension(v["dim"], v["data"], v["rule"], v["pts"]))
+), adjust=lambda v: _fit_dimension(v["dim"], v["data"], v["rule"], v["pts"], v["map"]))
 
 
-def _fit_dimension(dim: str, data: str, rule: str, typed: str) -> dict:
+def _fit_dimension(dim: str, data: str, rule: str, typed: str, view: str | None = None) -> dict:
     """The data and rule choices (and the 2-D view) for a dimension; a setting that no longer fits falls back.
     An upload never travels in a link, and typed numbers only with their numbers."""
     linkable = [c for c in dataset_choices(dim) if c != UPLOADED and (c != TYPED or typed)]
     data = data if data in linkable else ("bimodal mixture" if dim == "1-D" else "moons")
     rule = rule if rule in [v for _, v in rule_choices(dim)] else "silverman"
     return dict(data=gr.Dropdown(choices=dataset_choices(dim), value=data),
-                rule=gr.Radio(choices=rule_choices(dim), value=rule), map=gr.Radio(visible=dim == "2-D"))
+                rule=gr.Radio(choices=rule_choices(dim), value=rule),
+                map=gr.Radio(visible=dim == "2-D") if view is None else gr.Radio(value=view, visible=dim == "2-D"))
 
 
 def on_dim_change(dim: str, data: str, rule: str, typed: str):

@@ -161,8 +161,10 @@ class Table:
         return call
 
     def linked(self, request) -> bool:
-        """Whether the page was opened from a link to this tab."""
-        return bool(tab_query(request, self.tab_id))
+        """Whether the page was opened from a link to this tab that asks to run its settings (`run=0` restores them
+        without running: a heavy lesson set up on the projector before the class watches it run)."""
+        query = tab_query(request, self.tab_id)
+        return bool(query) and query.get("run") != "0"
 
     def link(self, demo: gr.Blocks, tab: gr.Tab):
         """Keep the link in step with the widgets and restore it on load; returns the load event (chain `.then`)."""

@@ -140,7 +140,11 @@ def test_share_link_restores_every_widget(page, app_url):
     expect(page.locator(f"{PLOT} .contourlayer .contour").first).to_be_attached()
     # The link still says what is on screen.
     for pair in ("dim=2-D", "data=checkerboard", "n=5000", "seed=3", "kernel=epanechnikov", "bw=-0.8",
-                 "rule=manual", "map=contours", "true=false", "v=2"):
+                 "rule=manual", "view=contours", "true=false"):
+        expect(page).to_have_url(re.compile(r"[?&]" + re.escape(pair) + r"(&|$)"))
+    # The next change writes the link in today's version: the 2-D view under its new key.
+    page.get_by_role("radio", name="gaussian", exact=True).click()
+    for pair in ("v=2", "map=contours", "kernel=gaussian"):
         expect(page).to_have_url(re.compile(r"[?&]" + re.escape(pair) + r"(&|$)"))
     # Events fired while the widgets were being restored must not flash errors.
     toasts = page.locator(TOAST).all_inner_texts()

@@ -48,7 +48,7 @@ def test_link_draws_both_models_and_steps_redraw(page, app_url):
 def lesson_link(table, name: str) -> str:
     """The link a lesson writes: `?tab=<id>&v=<version>` and every linked setting's value."""
     values = table.values(name)
-    return "/?" + urlencode({"tab": table.tab_id, "v": table.version,
+    return "/?" + urlencode({"tab": table.tab_id, "v": table.version, "run": 0,
                              **{k: v for k, v in values.items() if table.settings[k].linked}})
 
 

@@ -78,7 +78,7 @@ def link_text(value) -> str:
 
 def lesson_link(name: str) -> str:
     values = TABLE.values(name)
-    return "/?" + urlencode({"tab": TABLE.tab_id, "v": TABLE.version,
+    return "/?" + urlencode({"tab": TABLE.tab_id, "v": TABLE.version, "run": 0,
                              **{k: link_text(v) for k, v in values.items() if TABLE.settings[k].linked}})
 
 

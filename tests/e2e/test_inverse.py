@@ -40,7 +40,7 @@ def test_link_restores_then_a_painted_mask_is_inpainted(page, app_url):
 def lesson_link(name: str) -> str:
     """The link a lesson writes: `?tab=inverse&v=<version>` and every linked setting's value."""
     values = TABLE.values(name)
-    return "/?" + urlencode({"tab": TABLE.tab_id, "v": TABLE.version,
+    return "/?" + urlencode({"tab": TABLE.tab_id, "v": TABLE.version, "run": 0,
                              **{k: v for k, v in values.items() if TABLE.settings[k].linked}})
 
 

@@ -47,7 +47,7 @@ def test_link_restores_then_a_drawn_digit_interpolates(page, app_url):
 def lesson_link(name: str) -> str:
     """The link a lesson writes: ?tab=latent&v=1 and its linked settings."""
     values = TABLE.values(name)
-    return "/?" + urlencode({"tab": TABLE.tab_id, "v": TABLE.version,
+    return "/?" + urlencode({"tab": TABLE.tab_id, "v": TABLE.version, "run": 0,
                              **{k: v for k, v in values.items() if TABLE.settings[k].linked}})
 
 

@@ -17,7 +17,7 @@ TOAST = "[data-testid='toast-body']"
 
 def lesson_link(name: str, **extra) -> str:
     values = TABLE.values(name)
-    query = {"tab": "density", "v": TABLE.version, **extra}
+    query = {"tab": "density", "v": TABLE.version, "run": 0, **extra}
     query |= {k: ("true" if v else "false") if isinstance(v, bool) else v for k, v in values.items()
               if TABLE.settings[k].linked and v != ""}
     return "/?" + urlencode(query)
@@ -88,8 +88,8 @@ def test_projector_view_has_large_text_and_folds_secondary_settings(page, app_ur
     assert size >= 24, size
     expect(page.get_by_label("Seed", exact=True)).to_be_hidden()  # secondary
     expect(page.get_by_label("Sample size N", exact=True)).to_be_visible()
-    page.wait_for_function("() => { const l = document.querySelector('#density-plot path.js-line');"
-                           " return l && parseFloat(l.style.strokeWidth) >= 4; }", timeout=10_000)
+    page.wait_for_function("() => Array.from(document.querySelectorAll('#density-plot path.js-line'))"
+                           ".some((l) => parseFloat(l.style.strokeWidth) >= 4)", timeout=10_000)
     folder = Path(os.environ.get("PLAYGROUND_SCREENSHOTS", tmp_path))
     page.screenshot(path=str(folder / "projector.png"))
     toggle.click()  # back to the normal view: small text, the seed shown, `view` gone from the link
@@ -104,7 +104,7 @@ def test_an_animation_reaches_the_page_with_its_frames_and_plays(page, app_url):
     plot = "#diffusion-reverse-plot .js-plotly-plot"
     page.wait_for_function(f"() => {{ const gd = document.querySelector('{plot}');"
                            " return gd && gd._transitionData && gd._transitionData._frames.length > 10; }", timeout=90_000)
-    before = page.evaluate(f"() => JSON.stringify(document.querySelector('{plot}').data[0].x.slice(0, 5))")
+    xs = f"() => JSON.stringify(document.querySelector('{plot}').data.map((t) => t.x))"
+    before = page.evaluate(xs)
     page.locator(f"{plot} .updatemenu-button").first.click()  # ▶ play
-    page.wait_for_function(f"(b) => JSON.stringify(document.querySelector('{plot}').data[0].x.slice(0, 5)) !== b",
-                           arg=before)
+    page.wait_for_function(f"(b) => ({xs})() !== b", arg=before)
