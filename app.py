@@ -16,11 +16,11 @@ def main(argv=None) -> None:
     from playground.ui import CSS, build_app, warm_up
 
     workers = default_workers()
-    configure_threads(workers)
     demo = build_app()
     demo.queue(default_concurrency_limit=workers)
     demo.launch(server_name=args.host, server_port=args.port, share=args.share, max_file_size=MAX_UPLOAD, css=CSS,
                 prevent_thread_lock=True)
+    configure_threads(workers)  # imports torch: after the first page is served, before any model runs
     warm_up()  # the page is served already; the libraries load behind it
     demo.block_thread()
 

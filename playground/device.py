@@ -4,10 +4,10 @@
 request gets `cores // workers` threads, so parallel requests never oversubscribe the cores
 (oversubscribed OpenMP threads made a UNet step 25x slower on a 2-core machine).
 """
+from __future__ import annotations  # `torch.device` in signatures without importing torch
+
 import functools
 import os
-
-import torch
 
 _configured = {"threads": None, "workers": None}
 
@@ -23,6 +23,7 @@ def cpu_cores() -> int:
 @functools.lru_cache(maxsize=1)
 def get_device() -> torch.device:
     """cuda if present, else mps, else cpu; `PLAYGROUND_DEVICE` wins when set."""
+    import torch
     wanted = os.environ.get("PLAYGROUND_DEVICE", "").strip().lower()
     if wanted:
         device = torch.device(wanted)
@@ -51,6 +52,7 @@ def configure_threads(workers: int | None = None) -> int:
 
     Called once at start-up (app, training, tests), before any parallel work.
     """
+    import torch
     workers = workers or default_workers()
     threads = max(1, cpu_cores() // workers)
     torch.set_num_threads(threads)
@@ -65,6 +67,7 @@ def parallel_requests() -> int:
 
 def describe() -> str:
     """One line for the header: the device and, on the CPU, the thread policy."""
+    import torch
     device = get_device()
     if device.type == "cuda":
         index = device.index if device.index is not None else torch.cuda.current_device()
@@ -84,6 +87,7 @@ def fast_bf16(device_type: str = "cpu") -> bool:
     """Whether bfloat16 autocast speeds a model up on this kind of device: CUDA GPUs with native bf16, CPUs
     with bf16 instructions (avx512_bf16 or AMX) that torch's kernels use; elsewhere bf16 is emulated and slower
     (13x on an AVX2-only CPU). `PLAYGROUND_BF16=0/1` decides instead."""
+    import torch
     env = os.environ.get("PLAYGROUND_BF16", "").strip()
     if env:
         return env not in ("0", "false", "no")
