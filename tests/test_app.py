@@ -2,6 +2,8 @@
 Density, Flow matching, Diffusion and Latent variables tabs, bad inputs included."""
 import math
 
+import httpx
+
 import pytest
 from gradio_client import handle_file
 from gradio_client.exceptions import AppError
@@ -263,7 +265,13 @@ def test_diffusion_digits_cancel_stops_the_stream(client):
         while not job.outputs() and time.time() < deadline:
             time.sleep(0.1)
         assert job.outputs(), "no frame arrived"
-        job.cancel()
+        for attempt in range(3):  # on a loaded machine (two test workers) the cancel request can time out once
+            try:
+                job.cancel()
+                break
+            except httpx.ReadTimeout:
+                if attempt == 2:
+                    raise
         time.sleep(3)
         frames, made = len(job.outputs()), len(calls)
         time.sleep(3)

@@ -109,6 +109,7 @@ def test_lesson_links_restore_their_widgets_then_a_guidance_lesson_streams_and_w
         page.goto(app_url + lesson_link(TABLE, name))
         expect(page.get_by_role("tab", name="Diffusion", exact=True)).to_have_attribute("aria-selected", "true")
         expect_widgets(page, TABLE, TABLE.values(name))
+    page.goto(app_url + lesson_link(TABLE, name).replace("run=0&", ""))  # this time the link runs
     status = page.locator("#digits-status")
     expect(status).to_contain_text("at guidance 10", timeout=90_000)
 
