@@ -3,7 +3,6 @@ Density, Flow matching, Diffusion and Latent variables tabs, bad inputs included
 import math
 
 import httpx
-
 import pytest
 from gradio_client import handle_file
 from gradio_client.exceptions import AppError
